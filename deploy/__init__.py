@@ -1,0 +1,1 @@
+"""Local runner (embedded PostgreSQL, web + worker + beat) and production deployment notes."""

@@ -1,0 +1,1 @@
+"""The national hub (public schema): oversight of every Pemda, later K/L registry and routing."""

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class NationalHubConfig(AppConfig):
+    name = "national_hub"
+    verbose_name = "Hub nasional"

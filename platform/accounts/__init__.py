@@ -1,0 +1,1 @@
+"""User accounts (public schema) and their per-tenant memberships."""

@@ -1,0 +1,32 @@
+"""Treat a logged-in user with no membership in the current tenant as anonymous there."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib.auth.models import AnonymousUser
+from django.http import HttpRequest, HttpResponse
+
+from accounts.selectors import memberships_for
+
+
+def apply_tenant_membership(request: HttpRequest, user: object) -> object:
+    """Return the user when they hold an active membership in request.tenant, else AnonymousUser."""
+    tenant = getattr(request, "tenant", None)
+    if not getattr(user, "is_authenticated", False):
+        return user
+    memberships = memberships_for(user=user, tenant=tenant)
+    request.memberships = memberships  # type: ignore[attr-defined]
+    return user if memberships else AnonymousUser()
+
+
+class TenantMembershipMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.memberships = []  # type: ignore[attr-defined]
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            request.user = apply_tenant_membership(request, user)  # type: ignore[assignment]
+        return self.get_response(request)

@@ -1,0 +1,80 @@
+"""API views about the caller's own account in the current tenant."""
+
+from __future__ import annotations
+
+from django.contrib.auth import authenticate, login, logout
+from django.db import connection
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.selectors import memberships_for
+
+
+class MembershipOutput(serializers.Serializer):
+    role = serializers.CharField()
+    unit_id = serializers.IntegerField(allow_null=True)
+
+
+class MeOutput(serializers.Serializer):
+    username = serializers.CharField()
+    tenant_code = serializers.CharField()
+    tenant_name = serializers.CharField()
+    memberships = MembershipOutput(many=True)
+
+
+class MeApi(APIView):
+    """Who am I here: the caller's roles in the tenant of this host (403 when not a member)."""
+
+    @extend_schema(responses=MeOutput)
+    def get(self, request: Request) -> Response:
+        tenant = connection.tenant
+        data = {
+            "username": request.user.get_username(),
+            "tenant_code": tenant.code,
+            "tenant_name": tenant.name,
+            "memberships": [
+                {"role": m.role, "unit_id": m.unit_id} for m in getattr(request._request, "memberships", [])
+            ],
+        }
+        return Response(MeOutput(data).data)
+
+
+class LoginInput(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=256, trim_whitespace=False)
+
+
+class LoginApi(APIView):
+    """Open a session on this host. Only members of this host's Pemda (or of the hub) may log in."""
+
+    authentication_classes: list[type] = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=LoginInput, responses=MeOutput)
+    def post(self, request: Request) -> Response:
+        data = LoginInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticate(
+            request._request, username=data.validated_data["username"], password=data.validated_data["password"]
+        )
+        if user is None or not memberships_for(user=user, tenant=connection.tenant):
+            # One message for both cases: do not tell a stranger which usernames exist here.
+            return Response(
+                {"detail": _("Nama pengguna atau kata sandi salah, atau Anda bukan anggota Pemda ini.")},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        login(request._request, user)
+        request._request.memberships = memberships_for(user=user, tenant=connection.tenant)  # type: ignore[attr-defined]
+        return MeApi().get(request)
+
+
+class LogoutApi(APIView):
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request: Request) -> Response:
+        logout(request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,75 @@
+"""The one Celery app. Tasks carry the schema they were queued from (tenant-schemas-celery).
+
+Two kinds of task:
+- `@tenant_task`: needs a Pemda. Queuing it from the public schema raises at once, and a
+  message that arrives without a tenant fails in the worker instead of touching public data.
+- `@hub_task`: runs in the public schema on purpose (hub-wide work, sweepers).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+from celery import Task
+from tenant_schemas_celery.app import CeleryApp
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lapor.settings")
+
+app = CeleryApp("lapor")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.update(
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    task_serializer="json",
+    accept_content=["json"],
+    result_expires=3600,
+    broker_connection_retry_on_startup=True,
+    task_tenant_cache_seconds=30,
+    imports=("lapor.tasks",),
+    beat_schedule={
+        "worker-heartbeat": {"task": "lapor.tasks.worker_heartbeat_task", "schedule": 30.0},
+    },
+)
+app.autodiscover_tasks()
+
+
+class MissingTenantError(RuntimeError):
+    """A tenant task was queued or received without a Pemda schema."""
+
+
+def _current_schema() -> str:
+    from django.db import connection
+
+    return str(connection.schema_name)
+
+
+class TenantRequiredTask(app.Task):  # type: ignore[name-defined,misc]
+    abstract = True
+
+    def apply_async(self, args: Any = None, kwargs: Any = None, **options: Any) -> Any:
+        from django_tenants.utils import get_public_schema_name
+
+        headers = options.get("headers") or {}
+        schema = headers.get("_schema_name") or _current_schema()
+        if schema == get_public_schema_name():
+            raise MissingTenantError(f"{self.name} needs a Pemda; it was queued from the public schema")
+        return super().apply_async(args, kwargs, **options)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        from django_tenants.utils import get_public_schema_name
+
+        if _current_schema() == get_public_schema_name():
+            raise MissingTenantError(f"{self.name} received no Pemda schema; refusing to run in public")
+        return super().__call__(*args, **kwargs)
+
+
+def tenant_task(*args: Any, **kwargs: Any) -> Callable[[Callable[..., Any]], Task]:
+    kwargs.setdefault("base", TenantRequiredTask)
+    return app.task(*args, **kwargs)  # type: ignore[no-any-return]
+
+
+def hub_task(*args: Any, **kwargs: Any) -> Callable[[Callable[..., Any]], Task]:
+    return app.task(*args, **kwargs)  # type: ignore[no-any-return]

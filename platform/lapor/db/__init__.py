@@ -1,0 +1,1 @@
+"""PostgreSQL backend: django-tenants' wrapper that skips redundant `SET search_path`."""

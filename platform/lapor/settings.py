@@ -1,0 +1,196 @@
+"""Django settings for LAPOR! Federation, read from the environment (see README)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from lapor.env import env_bool, env_int, env_list, env_str, env_url
+
+REPO_DIR = Path(__file__).resolve().parents[2]
+VAR_DIR = Path(env_str("LAPOR_VAR_DIR", str(REPO_DIR / "var")))
+
+DEBUG = env_bool("DJANGO_DEBUG", False)
+SECRET_KEY = env_str("DJANGO_SECRET_KEY")
+if not SECRET_KEY:
+    if not env_bool("LAPOR_LOCAL", True):
+        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when LAPOR_LOCAL=0")
+    # Local runs only: a fixed, obviously-local key so sessions survive restarts of `make run`.
+    SECRET_KEY = "local-only-insecure-key-set-DJANGO_SECRET_KEY-in-production"  # noqa: S105
+
+# Hosts: the hub lives on BASE_DOMAIN, each Pemda on <slug>.BASE_DOMAIN (plus extra domains).
+BASE_DOMAIN = env_str("LAPOR_BASE_DOMAIN", "localhost").strip().lower()
+if not BASE_DOMAIN or "/" in BASE_DOMAIN or ":" in BASE_DOMAIN:
+    raise ImproperlyConfigured(f"LAPOR_BASE_DOMAIN must be a bare host name, got {BASE_DOMAIN!r}")
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", [BASE_DOMAIN, f".{BASE_DOMAIN}", "127.0.0.1", "testserver"])
+PUBLIC_URL_PORT = env_int("LAPOR_PUBLIC_PORT", 8000, minimum=0, maximum=65535)
+
+# --- database ---------------------------------------------------------------------------------
+EMBEDDED_PG_PORT = env_int("LAPOR_EMBEDDED_PG_PORT", 55432, minimum=1, maximum=65535)
+EMBEDDED_DATABASE_URL = f"postgres://postgres@127.0.0.1:{EMBEDDED_PG_PORT}/lapor"
+DATABASE_URL = env_url("DATABASE_URL", EMBEDDED_DATABASE_URL, schemes=("postgres", "postgresql", "pgsql"))
+USING_EMBEDDED_DB = not env_str("DATABASE_URL").strip()
+DB_CONNECT_TIMEOUT = env_int("LAPOR_DB_CONNECT_TIMEOUT", 5, minimum=1, maximum=60)
+_db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60, minimum=0))
+_db["ENGINE"] = "lapor.db"
+_db.setdefault("OPTIONS", {})["connect_timeout"] = DB_CONNECT_TIMEOUT
+_db["CONN_HEALTH_CHECKS"] = True
+_db["TEST"] = {"NAME": env_str("LAPOR_TEST_DATABASE", f"test_{_db['NAME']}")}
+DATABASES = {"default": _db}
+DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
+
+# --- tenancy ----------------------------------------------------------------------------------
+TENANT_MODEL = "tenants.Pemda"
+TENANT_DOMAIN_MODEL = "tenants.Domain"
+PUBLIC_SCHEMA_NAME = "public"
+PUBLIC_SCHEMA_URLCONF = "lapor.urls_public"
+ROOT_URLCONF = "lapor.urls_tenant"
+# Skip `SET search_path` while the connection already has the wanted one (see lapor.db).
+TENANT_LIMIT_SET_CALLS = True
+# Seconds a host -> tenant lookup is cached (invalidated on Domain/Pemda change).
+TENANT_HOST_CACHE_SECONDS = env_int("LAPOR_TENANT_HOST_CACHE_SECONDS", 300, minimum=0)
+DEFAULT_NOT_FOUND_TENANT_VIEW = "tenants.views.unknown_host"
+
+SHARED_APPS = [
+    "django_tenants",
+    "tenants",
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.admin",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "accounts",
+    "national_hub",
+]
+TENANT_APPS = [
+    "django.contrib.contenttypes",
+    # Sessions live in each tenant's schema as well, so a cookie issued by one Pemda's host
+    # is unknown on every other host even if it were replayed there.
+    "django.contrib.sessions",
+    "agencies",
+]
+INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
+
+MIDDLEWARE = [
+    "lapor.health.HealthCheckMiddleware",
+    "tenants.middleware.CachedTenantMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.TenantMembershipMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [REPO_DIR / "platform" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+WSGI_APPLICATION = "lapor.wsgi.application"
+
+# --- sessions, cookies, cache -----------------------------------------------------------------
+# No SESSION_COOKIE_DOMAIN: every Pemda host gets its own cookie, never a wildcard.
+SESSION_COOKIE_DOMAIN = None
+CSRF_COOKIE_DOMAIN = None
+SESSION_COOKIE_SECURE = env_bool("LAPOR_SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_AGE = env_int("LAPOR_SESSION_SECONDS", 8 * 3600, minimum=60)
+
+REDIS_URL = env_str("REDIS_URL").strip()
+if REDIS_URL:
+    env_url("REDIS_URL", REDIS_URL, schemes=("redis", "rediss", "unix"))
+_cache_backend: dict[str, object] = (
+    {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+)
+CACHES = {
+    # Tenant-prefixed keys: one Pemda's cached page or value is never served to another.
+    "default": {
+        **_cache_backend,
+        "KEY_FUNCTION": "django_tenants.cache.make_key",
+        "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
+    },
+    # Platform-wide values (host -> tenant map); keys are global by design.
+    "tenancy": {**_cache_backend, "KEY_PREFIX": "tenancy"},
+}
+
+# --- auth ---------------------------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "/admin/login/"
+
+# --- i18n ---------------------------------------------------------------------------------------
+LANGUAGE_CODE = "id"
+LANGUAGES = [("id", "Bahasa Indonesia"), ("en", "English")]
+LOCALE_PATHS = [REPO_DIR / "platform" / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = "Asia/Jakarta"
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_ROOT = VAR_DIR / "media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- REST framework -----------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.TenantSessionAuthentication",
+        "accounts.authentication.TenantBasicAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "LAPOR! Federation API",
+    "DESCRIPTION": "Pengaduan, aspirasi dan permintaan informasi warga untuk Pemda.",
+    "VERSION": "1",
+}
+
+# --- Celery -------------------------------------------------------------------------------------
+# Without CELERY_BROKER_URL the broker is kombu's SQLAlchemy transport on the same PostgreSQL,
+# so a fresh machine needs no extra server. Production sets RabbitMQ (amqp://).
+_default_broker = "sqla+" + DATABASE_URL.replace("postgres://", "postgresql+psycopg2://", 1).replace(
+    "postgresql://", "postgresql+psycopg2://", 1
+)
+CELERY_BROKER_URL = env_url(
+    "CELERY_BROKER_URL",
+    _default_broker,
+    schemes=("amqp", "amqps", "pyamqp", "redis", "rediss", "sqla+postgresql+psycopg2", "sqla+postgresql"),
+)
+CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or (REDIS_URL or "db+" + _default_broker.removeprefix("sqla+"))
+CELERY_BROKER_CONNECT_TIMEOUT = env_int("LAPOR_BROKER_CONNECT_TIMEOUT", 5, minimum=1, maximum=60)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("LAPOR_LOG_LEVEL", "INFO").upper()},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}

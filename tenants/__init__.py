@@ -1,0 +1,1 @@
+"""Tenant registry: every Pemda (and the national hub) with its schema and domains."""

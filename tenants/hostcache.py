@@ -1,0 +1,45 @@
+"""Host -> tenant lookup with a cache in front of django-tenants' one-query-per-request lookup.
+
+The cache lives in the `tenancy` cache alias (Redis in production, so every process sees an
+invalidation at once; per-process memory locally, bounded by TENANT_HOST_CACHE_SECONDS).
+Entries are dropped by tenants.signals whenever a Domain or Pemda row changes. Unknown hosts
+are cached too (briefly), so a scan of random hosts cannot turn into a query per request.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.cache import caches
+
+from tenants.models import Domain, Pemda
+
+_MISSING = "__unknown_host__"
+_NEGATIVE_TTL = 10
+
+
+def _key(hostname: str) -> str:
+    return f"host:{hostname}"
+
+
+def tenant_for_host(hostname: str) -> Pemda | None:
+    cache = caches["tenancy"]
+    cached = cache.get(_key(hostname))
+    if cached == _MISSING:
+        return None
+    if isinstance(cached, Pemda):
+        return cached
+    domain = Domain.objects.select_related("tenant").filter(domain=hostname).first()
+    if domain is None:
+        cache.set(_key(hostname), _MISSING, _NEGATIVE_TTL)
+        return None
+    cache.set(_key(hostname), domain.tenant, settings.TENANT_HOST_CACHE_SECONDS)
+    return domain.tenant
+
+
+def forget_host(hostname: str) -> None:
+    caches["tenancy"].delete(_key(hostname))
+
+
+def forget_tenant(tenant_id: int) -> None:
+    hosts = Domain.objects.filter(tenant_id=tenant_id).values_list("domain", flat=True)
+    caches["tenancy"].delete_many([_key(h) for h in hosts])

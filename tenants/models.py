@@ -1,0 +1,111 @@
+"""The tenant registry: one Pemda row per schema (the hub is the public schema) and its domains."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_tenants.models import DomainMixin, TenantMixin
+from django_tenants.utils import get_public_schema_name
+
+from tenants.validators import (
+    schema_name_for_code,
+    validate_kemendagri_code,
+    validate_schema_name,
+    validate_slug,
+)
+
+
+class PemdaKind(models.TextChoices):
+    HUB = "hub", _("Hub nasional")
+    PROVINSI = "provinsi", _("Provinsi")
+    KABUPATEN = "kabupaten", _("Kabupaten")
+    KOTA = "kota", _("Kota")
+
+
+class TimeZone(models.TextChoices):
+    WIB = "Asia/Jakarta", "WIB"
+    WITA = "Asia/Makassar", "WITA"
+    WIT = "Asia/Jayapura", "WIT"
+
+
+class PemdaStatus(models.TextChoices):
+    PROVISIONING = "provisioning", _("sedang disiapkan")
+    LIVE = "live", _("aktif")
+    ARCHIVED = "archived", _("diarsipkan")
+
+
+class Pemda(TenantMixin):
+    """A regional government (or, once, the national hub in the public schema)."""
+
+    kind = models.CharField(_("jenis"), max_length=16, choices=PemdaKind.choices)
+    code = models.CharField(_("kode Kemendagri"), max_length=5, unique=True, help_text=_("mis. 31 atau 32.73"))
+    name = models.CharField(_("nama"), max_length=120)
+    slug = models.SlugField(_("slug"), max_length=50, unique=True)
+    timezone = models.CharField(_("zona waktu"), max_length=32, choices=TimeZone.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("provinsi induk"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    status = models.CharField(_("status"), max_length=16, choices=PemdaStatus.choices, default=PemdaStatus.PROVISIONING)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    # Schemas are created explicitly by tenants.services.pemda_create, never as a save() side effect.
+    auto_create_schema = False
+    auto_drop_schema = False
+
+    class Meta:
+        verbose_name = _("Pemda")
+        verbose_name_plural = _("Pemda")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    @property
+    def is_hub(self) -> bool:
+        return self.schema_name == get_public_schema_name()
+
+    @property
+    def timezone_label(self) -> str:
+        return TimeZone(self.timezone).label
+
+    def clean(self) -> None:
+        if self.kind == PemdaKind.HUB:
+            if self.schema_name != get_public_schema_name():
+                raise ValidationError({"schema_name": _("Hub nasional harus memakai skema public.")})
+            return
+        validate_kemendagri_code(self.code)
+        validate_slug(self.slug)
+        expected = schema_name_for_code(self.code)
+        if self.schema_name and self.schema_name != expected:
+            raise ValidationError({"schema_name": _("Skema harus %(s)s.") % {"s": expected}})
+        is_province = "." not in self.code
+        if is_province != (self.kind == PemdaKind.PROVINSI):
+            raise ValidationError({"kind": _("Kode provinsi dua digit; kabupaten/kota berbentuk 'PP.KK'.")})
+        if not is_province:
+            if self.parent is None or self.parent.code != self.code.split(".")[0]:
+                raise ValidationError({"parent": _("Provinsi induk harus %(p)s.") % {"p": self.code[:2]}})
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.kind != PemdaKind.HUB and not self.schema_name:
+            self.schema_name = schema_name_for_code(self.code)
+        validate_schema_name(self.schema_name)
+        super().save(*args, **kwargs)
+
+
+class Domain(DomainMixin):
+    """A host name that resolves to a Pemda (`jakarta.localhost`, `lapor.jakarta.go.id`)."""
+
+    class Meta:
+        verbose_name = _("domain")
+        verbose_name_plural = _("domain")
+
+    def __str__(self) -> str:
+        return self.domain

@@ -1,0 +1,82 @@
+"""Tasks run in the tenant they were queued from, through a real broker and a real worker process."""
+
+from __future__ import annotations
+
+import subprocess
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django_tenants.utils import tenant_context
+
+from lapor.celery import MissingTenantError, app
+from lapor.tasks import tenant_probe_task
+from tenants.models import Pemda
+from tests.helpers import BIN, REPO, database_url, process_env
+
+pytestmark = [pytest.mark.broker, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def worker_queue(tenants_registry: dict[str, Pemda], django_db_blocker: object) -> Iterator[str]:
+    """A real `celery worker` (one prefork child, so consecutive tasks share a process) on its own queue."""
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    env = process_env(
+        DATABASE_URL=database_url(connection.settings_dict),
+        CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
+        CELERY_RESULT_BACKEND=settings.CELERY_RESULT_BACKEND,
+    )
+    worker = subprocess.Popen(
+        [
+            str(BIN / "celery"),
+            "-A",
+            "lapor",
+            "worker",
+            "-Q",
+            queue,
+            "--concurrency",
+            "1",
+            "-l",
+            "warning",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        env=env,
+        cwd=REPO,
+    )
+    try:
+        yield queue
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+
+
+def test_task_queued_from_jakarta_runs_in_jakartas_schema(
+    worker_queue: str, tenants_registry: dict[str, Pemda]
+) -> None:
+    with tenant_context(tenants_registry["jakarta"]):
+        from_jakarta = tenant_probe_task.apply_async(queue=worker_queue)
+    with tenant_context(tenants_registry["bekasi"]):
+        from_bekasi = tenant_probe_task.apply_async(queue=worker_queue)
+    # The same worker child runs both: the second must not inherit the first one's schema.
+    assert from_jakarta.get(timeout=90)["schema"] == "pemda_31"
+    result = from_bekasi.get(timeout=90)
+    assert (result["schema"], result["code"]) == ("pemda_32_75", "32.75")
+
+
+def test_tenant_task_cannot_be_queued_from_public(tenants_registry: dict[str, Pemda]) -> None:
+    connection.set_schema_to_public()
+    with pytest.raises(MissingTenantError):
+        tenant_probe_task.delay()
+
+
+def test_message_without_tenant_fails_in_the_worker(worker_queue: str, tenants_registry: dict[str, Pemda]) -> None:
+    # A message that bypassed the queue-time check (another producer, an old message) names public.
+    connection.set_schema_to_public()
+    result = app.send_task("lapor.tasks.tenant_probe_task", queue=worker_queue)
+    with pytest.raises(Exception, match="refusing to run in public"):
+        result.get(timeout=90)
+    assert result.state == "FAILURE"

@@ -1,0 +1,42 @@
+"""Per-request tenancy cost: the host lookup is cached and an unchanged search_path is not re-sent."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from tenants.models import Domain, Pemda
+
+
+def _queries(client: Client, host: str) -> list[str]:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get("/", HTTP_HOST=host).status_code == 200
+    return [q["sql"] for q in ctx.captured_queries]
+
+
+def test_repeat_requests_skip_domain_lookup_and_search_path(jakarta: Pemda) -> None:
+    client = Client()
+    first = _queries(client, "jakarta.localhost")
+    assert any("tenants_domain" in q for q in first)
+    second = _queries(client, "jakarta.localhost")
+    # The second request to the same host costs neither the domain query nor a SET search_path.
+    assert not any("tenants_domain" in q for q in second)
+    assert not any(q.upper().startswith("SET SEARCH_PATH") for q in second)
+
+
+def test_switching_tenant_does_set_the_search_path(jakarta: Pemda, bekasi: Pemda) -> None:
+    client = Client()
+    _queries(client, "jakarta.localhost")
+    on_bekasi = _queries(client, "bekasi.localhost")
+    assert any(q.upper().startswith("SET SEARCH_PATH") and "pemda_32_75" in q for q in on_bekasi)
+
+
+def test_domain_change_invalidates_the_cached_host(jakarta: Pemda) -> None:
+    client = Client()
+    assert client.get("/", HTTP_HOST="jakarta.localhost").status_code == 200
+    domain = Domain.objects.get(domain="jakarta.localhost")
+    domain.domain = "lapor.jakarta.localhost"
+    domain.save()
+    assert client.get("/", HTTP_HOST="jakarta.localhost").status_code == 404
+    assert client.get("/", HTTP_HOST="lapor.jakarta.localhost").status_code == 200
