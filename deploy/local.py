@@ -18,6 +18,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from deploy.embedded_pg import EmbeddedPostgres
 
 REPO = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
@@ -51,7 +55,7 @@ def _die(message: str, code: int = 2) -> None:
     raise SystemExit(code)
 
 
-def _embedded() -> EmbeddedPostgres | None:  # noqa: F821 - imported lazily below
+def _embedded() -> EmbeddedPostgres | None:
     if os.environ.get("DATABASE_URL", "").strip():
         return None
     from deploy.embedded_pg import EmbeddedPostgres
@@ -64,7 +68,7 @@ def _embedded() -> EmbeddedPostgres | None:  # noqa: F821 - imported lazily belo
     )
 
 
-def start_database() -> tuple[object | None, bool]:
+def start_database() -> tuple[EmbeddedPostgres | None, bool]:
     """Start the embedded server when needed; returns (server, started_here)."""
     sys.path[:0] = [str(REPO / "platform"), str(REPO)]
     from django.core.exceptions import ImproperlyConfigured
@@ -140,7 +144,7 @@ def prepare() -> None:
     manage("collectstatic", "--noinput", "--verbosity", "0")
 
 
-def serve(server: object | None, started_here: bool) -> int:
+def serve(server: EmbeddedPostgres | None, started_here: bool) -> int:
     from django.conf import settings
 
     env = _child_env()
@@ -213,7 +217,7 @@ def serve(server: object | None, started_here: bool) -> int:
             proc.kill()
             proc.wait()
     if server is not None and started_here:
-        server.stop()  # type: ignore[attr-defined]
+        server.stop()
         print("lapor: embedded PostgreSQL stopped", flush=True)
     print("lapor: stopped", flush=True)
     return exit_code
@@ -247,7 +251,7 @@ def main(argv: list[str]) -> int:
         os.environ.setdefault("LAPOR_EMBEDDED_PG_FAST", "1")
     server, started_here = start_database()
     if command == "db-start":
-        print(server.url if server is not None else os.environ["DATABASE_URL"])  # type: ignore[attr-defined]
+        print(server.url if server is not None else os.environ["DATABASE_URL"])
         return 0
     try:
         if command == "run":
@@ -265,7 +269,7 @@ def main(argv: list[str]) -> int:
         return 2
     finally:
         if server is not None and started_here:
-            server.stop()  # type: ignore[attr-defined]
+            server.stop()
 
 
 if __name__ == "__main__":

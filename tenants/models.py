@@ -94,9 +94,10 @@ class Pemda(TenantMixin):
                 raise ValidationError({"parent": _("Provinsi induk harus %(p)s.") % {"p": self.code[:2]}})
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.kind != PemdaKind.HUB and not self.schema_name:
-            self.schema_name = schema_name_for_code(self.code)
-        validate_schema_name(self.schema_name)
+        schema: str = self.schema_name  # type: ignore[has-type]  # declared by TenantMixin
+        if self.kind != PemdaKind.HUB and not schema:
+            schema = self.schema_name = schema_name_for_code(self.code)
+        validate_schema_name(schema)
         super().save(*args, **kwargs)
 
 

@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 from django_tenants.utils import get_public_schema_name, quote_schema_name
 
+from tenants.context import use_public_schema
 from tenants.models import Domain, Pemda, PemdaKind, PemdaStatus, TimeZone
 from tenants.validators import schema_name_for_code, validate_schema_name, validate_slug
 
@@ -102,4 +103,4 @@ def schema_migrate(*, schema_name: str) -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_schema_name(schema_name)}")
     call_command("migrate_schemas", tenant=True, schema_name=schema_name, interactive=False, verbosity=0)
-    connection.set_schema_to_public()
+    use_public_schema()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib.auth import authenticate, login, logout
-from django.db import connection
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -13,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.selectors import memberships_for
+from tenants.context import current_tenant
 
 
 class MembershipOutput(serializers.Serializer):
@@ -32,7 +32,7 @@ class MeApi(APIView):
 
     @extend_schema(responses=MeOutput)
     def get(self, request: Request) -> Response:
-        tenant = connection.tenant
+        tenant = current_tenant()
         data = {
             "username": request.user.get_username(),
             "tenant_code": tenant.code,
@@ -62,14 +62,14 @@ class LoginApi(APIView):
         user = authenticate(
             request._request, username=data.validated_data["username"], password=data.validated_data["password"]
         )
-        if user is None or not memberships_for(user=user, tenant=connection.tenant):
+        if user is None or not memberships_for(user=user, tenant=current_tenant()):
             # One message for both cases: do not tell a stranger which usernames exist here.
             return Response(
                 {"detail": _("Nama pengguna atau kata sandi salah, atau Anda bukan anggota Pemda ini.")},
                 status=status.HTTP_400_BAD_REQUEST,
             )
         login(request._request, user)
-        request._request.memberships = memberships_for(user=user, tenant=connection.tenant)  # type: ignore[attr-defined]
+        request._request.memberships = memberships_for(user=user, tenant=current_tenant())  # type: ignore[attr-defined]
         return MeApi().get(request)
 
 

@@ -41,9 +41,9 @@ class MissingTenantError(RuntimeError):
 
 
 def _current_schema() -> str:
-    from django.db import connection
+    from tenants.context import current_schema
 
-    return str(connection.schema_name)
+    return current_schema()
 
 
 class TenantRequiredTask(app.Task):  # type: ignore[name-defined,misc]

@@ -79,9 +79,9 @@ class HealthCheckMiddleware:
         if request.path == "/healthz":
             return JsonResponse({"status": "ok"})
         if request.path == "/readyz":
-            from django.db import connection
+            from tenants.context import use_public_schema
 
-            connection.set_schema_to_public()
+            use_public_schema()
             status, body = readiness()
             return JsonResponse(body, status=status)
         return self.get_response(request)

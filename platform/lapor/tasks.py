@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import connection
 from django.utils import timezone
 
 from lapor.celery import hub_task, tenant_task
+from tenants.context import current_schema, current_tenant
 
 
 @hub_task(name="lapor.tasks.worker_heartbeat_task", ignore_result=True)
@@ -23,9 +23,9 @@ def tenant_probe_task() -> dict[str, Any]:
     """Report the schema and Pemda the worker ran in (used by `manage.py worker_check`)."""
     from agencies.models import Unit
 
-    tenant = connection.tenant
+    tenant = current_tenant()
     return {
-        "schema": connection.schema_name,
-        "code": getattr(tenant, "code", None),
+        "schema": current_schema(),
+        "code": tenant.code,
         "units": Unit.objects.count(),
     }
