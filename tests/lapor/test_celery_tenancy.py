@@ -16,7 +16,8 @@ from lapor.tasks import tenant_probe_task
 from tenants.models import Pemda
 from tests.helpers import BIN, REPO, database_url, process_env
 
-pytestmark = [pytest.mark.broker, pytest.mark.slow]
+# django_db so the test database is set up even when only the broker tests are selected (-m broker).
+pytestmark = [pytest.mark.broker, pytest.mark.slow, pytest.mark.django_db]
 
 
 @pytest.fixture(scope="module")
