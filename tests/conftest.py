@@ -15,6 +15,7 @@ from django.core.cache import caches
 from django.db import connection
 from django_tenants.utils import tenant_context
 
+from complaints.seed import categories_seed
 from tenants.models import Pemda, PemdaKind, TimeZone
 from tenants.pilot import JAKARTA
 from tenants.services import PemdaSpec, hub_ensure, pemda_create
@@ -32,6 +33,9 @@ def tenants_registry(django_db_setup: Any, django_db_blocker: Any) -> dict[str, 
         jakarta = pemda_create(spec=JAKARTA)
         jabar = pemda_create(spec=JABAR)
         bekasi = pemda_create(spec=BEKASI)
+        for pemda in (jakarta, bekasi):
+            with tenant_context(pemda):
+                categories_seed(pemda)
     return {"hub": hub, "jakarta": jakarta, "jabar": jabar, "bekasi": bekasi}
 
 

@@ -17,6 +17,8 @@ from tenant_schemas_celery.app import CeleryApp
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lapor.settings")
 
+from django.conf import settings  # noqa: E402 - needs DJANGO_SETTINGS_MODULE
+
 app = CeleryApp("lapor")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.update(
@@ -31,6 +33,7 @@ app.conf.update(
     imports=("lapor.tasks",),
     beat_schedule={
         "worker-heartbeat": {"task": "lapor.tasks.worker_heartbeat_task", "schedule": 30.0},
+        "sla-scan": {"task": "deadlines.tasks.sla_scan_task", "schedule": float(settings.LAPOR_SLA_SCAN_SECONDS)},
     },
 )
 app.autodiscover_tasks()

@@ -64,7 +64,10 @@ SHARED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "django_filters",
+    "pgtrigger",
     "accounts",
+    "deadlines",
     "national_hub",
 ]
 TENANT_APPS = [
@@ -73,6 +76,7 @@ TENANT_APPS = [
     # is unknown on every other host even if it were replayed there.
     "django.contrib.sessions",
     "agencies",
+    "complaints",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -166,6 +170,10 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "lapor.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "LAPOR! Federation API",
@@ -186,6 +194,34 @@ CELERY_BROKER_URL = env_url(
 )
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or (REDIS_URL or "db+" + _default_broker.removeprefix("sqla+"))
 CELERY_BROKER_CONNECT_TIMEOUT = env_int("LAPOR_BROKER_CONNECT_TIMEOUT", 5, minimum=1, maximum=60)
+
+# --- reports ------------------------------------------------------------------------------------
+# Reporter identity (name, phone, e-mail, NIK) is encrypted at rest with these Fernet keys; the
+# first encrypts, all decrypt (rotation: prepend a new key, re-encrypt, then drop the old one).
+LAPOR_IDENTITY_KEYS = env_list("LAPOR_IDENTITY_KEYS", [])
+if not LAPOR_IDENTITY_KEYS and not env_bool("LAPOR_LOCAL", True):
+    raise ImproperlyConfigured("LAPOR_IDENTITY_KEYS must be set when LAPOR_LOCAL=0")
+LAPOR_MAX_ATTACHMENT_BYTES = env_int("LAPOR_MAX_ATTACHMENT_BYTES", 5 * 1024 * 1024, minimum=1024)
+LAPOR_MAX_ATTACHMENTS = env_int("LAPOR_MAX_ATTACHMENTS", 5, minimum=0, maximum=20)
+DATA_UPLOAD_MAX_MEMORY_SIZE = LAPOR_MAX_ATTACHMENT_BYTES * (LAPOR_MAX_ATTACHMENTS + 1)
+FILE_UPLOAD_MAX_MEMORY_SIZE = LAPOR_MAX_ATTACHMENT_BYTES
+# Seconds between SLA scans (one query over the public deadline index, whatever the tenant count).
+LAPOR_SLA_SCAN_SECONDS = env_int("LAPOR_SLA_SCAN_SECONDS", 60, minimum=5)
+
+# --- e-mail ---------------------------------------------------------------------------------------
+EMAIL_HOST = env_str("EMAIL_HOST")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1, maximum=65535)
+    EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+    EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+    EMAIL_TIMEOUT = 10
+else:
+    # Local runs: every message is written to var/mail/ so it can be read.
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(VAR_DIR / "mail")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "LAPOR! <no-reply@lapor.localhost>")
 
 LOGGING = {
     "version": 1,

@@ -14,6 +14,7 @@ from django_tenants.utils import tenant_context
 
 from accounts.models import Membership, Role
 from agencies.services import unit_ensure
+from complaints.seed import categories_seed
 from tenants.pilot import JAKARTA, JAKARTA_UNITS
 from tenants.services import hub_ensure, pemda_create
 
@@ -33,6 +34,7 @@ class Command(BaseCommand):
         hub = hub_ensure()
         jakarta = pemda_create(spec=JAKARTA)
         with tenant_context(jakarta):
+            categories_seed(jakarta)
             units: dict[str, Any] = {}
             for code, name, short, kind, parent in JAKARTA_UNITS:
                 units[code] = unit_ensure(

@@ -1,0 +1,317 @@
+"""Reports and everything hanging off them, in the tenant schema of one Pemda."""
+
+from __future__ import annotations
+
+import pgtrigger
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from agencies.models import Unit
+
+
+class ReportType(models.TextChoices):
+    PENGADUAN = "pengaduan", _("Pengaduan")
+    ASPIRASI = "aspirasi", _("Aspirasi")
+    INFORMASI = "informasi", _("Permintaan informasi")
+
+
+class Privacy(models.TextChoices):
+    PUBLIC = "public", _("Publik")
+    ANONIM = "anonim", _("Anonim")
+    RAHASIA = "rahasia", _("Rahasia")
+    ANONIM_RAHASIA = "anonim_rahasia", _("Anonim dan rahasia")
+
+    @staticmethod
+    def is_anonymous(value: str) -> bool:
+        return value in (Privacy.ANONIM, Privacy.ANONIM_RAHASIA)
+
+    @staticmethod
+    def is_confidential(value: str) -> bool:
+        return value in (Privacy.RAHASIA, Privacy.ANONIM_RAHASIA)
+
+
+class Channel(models.TextChoices):
+    WEB = "web", "Web"
+    MOBILE = "mobile", _("Aplikasi seluler")
+    SMS = "sms", "SMS 1708"
+    TWITTER = "twitter", "X/Twitter"
+    EMAIL = "email", _("Surel")
+    API = "api", "API"
+
+
+class Status(models.TextChoices):
+    SUBMITTED = "submitted", _("Menunggu verifikasi")
+    DEFERRED = "deferred", _("Ditunda: menunggu keterangan pelapor")
+    DISPOSED = "disposed", _("Didisposisikan")
+    ANSWERED = "answered", _("Dijawab")
+    CLOSED = "closed", _("Selesai")
+    REFERRED = "referred", _("Dirujuk ke instansi lain")
+    ARCHIVED = "archived", _("Diarsipkan")
+    MERGED = "merged", _("Digabung dengan laporan lain")
+
+
+class Category(models.Model):
+    code = models.SlugField(_("kode"), max_length=40, unique=True)
+    name = models.CharField(_("nama"), max_length=100)
+    name_en = models.CharField(_("nama (Inggris)"), max_length=100, blank=True)
+    is_active = models.BooleanField(_("aktif"), default=True)
+
+    class Meta:
+        verbose_name = _("kategori")
+        verbose_name_plural = _("kategori")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Report(models.Model):
+    tracking_id = models.CharField(_("nomor pelacakan"), max_length=12, unique=True)
+    type = models.CharField(_("jenis"), max_length=16, choices=ReportType.choices)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="reports")
+    title = models.CharField(_("judul"), max_length=200)
+    text = models.TextField(_("isi"))
+    # What the reporter wrote, kept when the verifikator corrects title or category.
+    original_title = models.CharField(max_length=200)
+    original_category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+")
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    address = models.CharField(max_length=300, blank=True)
+    kecamatan = models.CharField(max_length=100, blank=True)
+    kelurahan = models.CharField(max_length=100, blank=True)
+    region_code = models.CharField(_("kode wilayah Kemendagri"), max_length=13, blank=True)
+    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.WEB)
+    privacy = models.CharField(max_length=16, choices=Privacy.choices, default=Privacy.ANONIM_RAHASIA)
+    language = models.CharField(max_length=2, default="id")
+    # Reporter identity, each field Fernet-encrypted (complaints.crypto); empty when not given.
+    reporter_name = models.TextField(blank=True)
+    reporter_phone = models.TextField(blank=True)
+    reporter_email = models.TextField(blank=True)
+    reporter_nik = models.TextField(blank=True)
+    reporter_token_hash = models.CharField(max_length=64)
+
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.SUBMITTED)
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="reports")
+    submitted_at = models.DateTimeField()
+    verified_at = models.DateTimeField(null=True, blank=True)
+    disposed_at = models.DateTimeField(null=True, blank=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    verify_due_at = models.DateTimeField(null=True, blank=True)
+    response_due_at = models.DateTimeField(null=True, blank=True)
+    autoclose_due_at = models.DateTimeField(null=True, blank=True)
+    # Working days left on the verification clock when it was paused (tunda).
+    paused_days_left = models.SmallIntegerField(null=True, blank=True)
+    deferred_question = models.TextField(blank=True)
+    archive_reason = models.TextField(blank=True)
+    rating = models.SmallIntegerField(null=True, blank=True)
+    rating_comment = models.TextField(blank=True)
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged")
+    # Bumped on every state change; the sync layer uses it to order updates.
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("laporan")
+        verbose_name_plural = _("laporan")
+        ordering = ["-submitted_at"]
+        indexes = [
+            models.Index(fields=["status", "submitted_at"], name="report_status_time"),
+            models.Index(fields=["category", "submitted_at"], name="report_category_time"),
+            GinIndex(fields=["title"], name="report_title_trgm", opclasses=["gin_trgm_ops"]),
+            GinIndex(fields=["text"], name="report_text_trgm", opclasses=["gin_trgm_ops"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tracking_id} {self.title}"
+
+
+class Attachment(models.Model):
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(max_length=255)
+    content_type = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.file.name
+
+
+class AuthorKind(models.TextChoices):
+    OFFICER = "officer", _("Petugas")
+    REPORTER = "reporter", _("Pelapor")
+    SYSTEM = "system", _("Sistem")
+
+
+class FollowUp(models.Model):
+    """One message of the two-way thread (tindak lanjut)."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="followups")
+    author_kind = models.CharField(max_length=10, choices=AuthorKind.choices)
+    author_user_id = models.BigIntegerField(null=True, blank=True)
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField()
+    is_final = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.report_id}:{self.author_kind}"
+
+
+class Disposition(models.Model):
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="dispositions")
+    from_unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    to_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    by_user_id = models.BigIntegerField()
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.report_id}->{self.to_unit_id}"
+
+
+class ReferralStatus(models.TextChoices):
+    PENDING = "pending", _("Menunggu dikirim")
+    SENT = "sent", _("Terkirim")
+    ACCEPTED = "accepted", _("Diterima")
+    RETURNED = "returned", _("Dikembalikan")
+
+
+class Referral(models.Model):
+    """Bukan wewenang: the report belongs to another Pemda or a K/L; the hub delivers it."""
+
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="referrals")
+    reason = models.TextField()
+    target_code = models.CharField(_("kode tujuan (Pemda atau K/L)"), max_length=32, blank=True)
+    target_hint = models.CharField(_("tujuan"), max_length=200, blank=True)
+    status = models.CharField(max_length=16, choices=ReferralStatus.choices, default=ReferralStatus.PENDING)
+    created_by = models.BigIntegerField()
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.report_id}->{self.target_code or self.target_hint}"
+
+
+class SlaBreach(models.Model):
+    """A missed deadline. It counts against the unit in the performance figures."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="breaches")
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="breaches")
+    kind = models.CharField(max_length=16)
+    due_at = models.DateTimeField()
+    detected_at = models.DateTimeField()
+    escalation_level = models.SmallIntegerField(default=1)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["report", "kind", "due_at"], name="breach_once_per_deadline"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} {self.kind} L{self.escalation_level}"
+
+
+class CalendarDayKind(models.TextChoices):
+    HOLIDAY = "holiday", _("Libur daerah")
+    CUTI_BERSAMA = "cuti_bersama", _("Cuti bersama")
+    WORKING = "working", _("Hari kerja (pengganti)")
+
+
+class CalendarDay(models.Model):
+    """This Pemda's own changes to the national working-day calendar."""
+
+    date = models.DateField(unique=True)
+    kind = models.CharField(max_length=16, choices=CalendarDayKind.choices)
+    name = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"
+
+
+@pgtrigger.register(
+    pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+)
+class AuditEvent(models.Model):
+    """Append-only, hash-chained log of every state change, assignment, reveal and edit.
+
+    A database trigger refuses UPDATE and DELETE; `manage.py audit_verify` recomputes the chain
+    and names the first row whose hash no longer matches.
+    """
+
+    at = models.DateTimeField()
+    actor_user_id = models.BigIntegerField(null=True, blank=True)
+    actor_label = models.CharField(max_length=120)
+    report_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    action = models.CharField(max_length=40)
+    data = models.JSONField(default=dict)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.action} report={self.report_id}"
+
+
+class IdempotencyRecord(models.Model):
+    """The first response to a POST with an Idempotency-Key, replayed for retries."""
+
+    scope = models.CharField(max_length=64)
+    key = models.CharField(max_length=128)
+    request_hash = models.CharField(max_length=64)
+    status_code = models.SmallIntegerField(null=True)
+    body = models.JSONField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="idempotency_unique_key")]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key}"
+
+
+class NotificationStatus(models.TextChoices):
+    PENDING = "pending", _("Menunggu")
+    SENT = "sent", _("Terkirim")
+    FAILED = "failed", _("Gagal")
+    SKIPPED = "skipped", _("Tanpa alamat")
+
+
+class Notification(models.Model):
+    """A message to a reporter or an officer, written with the change and sent by a task."""
+
+    report = models.ForeignKey(Report, null=True, on_delete=models.CASCADE, related_name="notifications")
+    channel = models.CharField(max_length=16, default="email")
+    # Reporter messages resolve the (encrypted) address at send time; officer ones name the user.
+    to_reporter = models.BooleanField(default=False)
+    user_id = models.BigIntegerField(null=True, blank=True)
+    event = models.CharField(max_length=40)
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    status = models.CharField(max_length=16, choices=NotificationStatus.choices, default=NotificationStatus.PENDING)
+    attempts = models.SmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["created_at"], name="notification_pending", condition=models.Q(status="pending")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} -> {'reporter' if self.to_reporter else self.user_id}"

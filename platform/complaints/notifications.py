@@ -1,0 +1,143 @@
+"""Messages to reporters and officers: written in the change's transaction, sent by a task on commit.
+
+E-mail today; SMS and other channels plug into `notification_deliver` later. Delivery is
+idempotent (a row is sent once, claimed under a row lock), so task retries are harmless.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.models import Membership, Role
+from complaints.crypto import decrypt
+from complaints.models import Notification, NotificationStatus, Report
+from tenants.context import current_tenant
+
+MAX_ATTEMPTS = 5
+
+_REPORTER_TEXT: dict[str, tuple[str, str]] = {
+    # event: (subject, body) — formatted with the report's fields; translated to the report's language.
+    "submitted": (
+        "Laporan %(tid)s diterima",
+        "Laporan Anda \"%(title)s\" diterima oleh %(pemda)s dengan nomor pelacakan %(tid)s.",
+    ),
+    "deferred": ("Laporan %(tid)s memerlukan keterangan", "Verifikator meminta keterangan tambahan: %(extra)s"),
+    "disposed": ("Laporan %(tid)s diteruskan", "Laporan Anda diteruskan ke %(extra)s untuk ditindaklanjuti."),
+    "followup": ("Tanggapan atas laporan %(tid)s", "%(extra)s"),
+    "answered": (
+        "Jawaban akhir laporan %(tid)s",
+        "%(extra)s\n\nJika Anda tidak membalas dalam 10 hari kerja, laporan akan ditutup. Anda dapat memberi "
+        "penilaian atau membuka kembali laporan.",
+    ),
+    "referred": ("Laporan %(tid)s dirujuk", "Laporan Anda bukan wewenang %(pemda)s dan dirujuk ke: %(extra)s"),
+    "archived": ("Laporan %(tid)s diarsipkan", "Laporan Anda diarsipkan dengan alasan: %(extra)s"),
+    "merged": (
+        "Laporan %(tid)s digabung",
+        "Laporan Anda digabung dengan laporan %(extra)s yang membahas hal yang sama; Anda tetap menerima kabarnya.",
+    ),
+    "closed": ("Laporan %(tid)s selesai", "Laporan Anda ditutup. Terima kasih telah menggunakan LAPOR!."),
+}
+
+_OFFICER_TEXT: dict[str, tuple[str, str]] = {
+    "disposed": ("Disposisi baru: %(tid)s", "Laporan \"%(title)s\" didisposisikan ke unit Anda: %(extra)s"),
+    "reminder": ("Pengingat tenggat: %(tid)s", "Tenggat %(extra)s laporan \"%(title)s\" berakhir dalam 24 jam."),
+    "breach": ("Tenggat terlewat: %(tid)s", "Tenggat %(extra)s laporan \"%(title)s\" terlewat dan dieskalasi."),
+    "reporter_reply": ("Balasan pelapor: %(tid)s", "Pelapor membalas laporan \"%(title)s\": %(extra)s"),
+}
+
+
+def _render(table: dict[str, tuple[str, str]], event: str, report: Report, extra: str, language: str) -> tuple[str, str]:
+    subject, body = table[event]
+    params = {"tid": report.tracking_id, "title": report.title, "pemda": current_tenant().name, "extra": extra}
+    with translation.override(language):
+        return _(subject) % params, _(body) % params
+
+
+def notify_reporter(*, report: Report, event: str, extra: str = "") -> None:
+    """Tell the reporter (and reporters of reports merged into this one). Call inside the change's transaction."""
+    targets = [report, *Report.objects.filter(merged_into=report)]
+    for target in targets:
+        if not target.reporter_email:
+            continue
+        subject, body = _render(_REPORTER_TEXT, event, target, extra, target.language)
+        _queue(Notification(report=target, to_reporter=True, event=event, subject=subject, body=body))
+
+
+def notify_users(*, user_ids: set[int], report: Report, event: str, extra: str = "") -> None:
+    subject, body = _render(_OFFICER_TEXT, event, report, extra, "id")
+    for user_id in sorted(user_ids):
+        _queue(Notification(report=report, user_id=user_id, event=event, subject=subject, body=body))
+
+
+def unit_staff_ids(*, unit_id: int, roles: tuple[str, ...] = (Role.UNIT_HEAD, Role.UNIT_OFFICER)) -> set[int]:
+    return set(
+        Membership.objects.filter(
+            tenant_id=current_tenant().pk, unit_id=unit_id, role__in=roles, is_active=True
+        ).values_list("user_id", flat=True)
+    )
+
+
+def role_holder_ids(*, roles: tuple[str, ...]) -> set[int]:
+    return set(
+        Membership.objects.filter(tenant_id=current_tenant().pk, role__in=roles, is_active=True).values_list(
+            "user_id", flat=True
+        )
+    )
+
+
+def _queue(notification: Notification) -> None:
+    from complaints.tasks import notification_send_task
+
+    notification.save()
+    notification_id = notification.pk
+    transaction.on_commit(lambda: notification_send_task.delay(notification_id))
+
+
+def notification_deliver(*, notification_id: int) -> str:
+    """Send one pending notification; idempotent (a sent one is never sent again).
+
+    A failed send is recorded and then raised, so the task retries with back-off.
+    """
+    error: Exception | None = None
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update(skip_locked=True)
+            .select_related("report")
+            .filter(pk=notification_id, status=NotificationStatus.PENDING)
+            .first()
+        )
+        if notification is None:
+            return "nothing to do"
+        address = _address(notification)
+        if not address:
+            notification.status = NotificationStatus.SKIPPED
+            notification.save(update_fields=["status"])
+            return "skipped"
+        notification.attempts += 1
+        try:
+            send_mail(notification.subject, notification.body, None, [address], fail_silently=False)
+        except Exception as exc:  # SMTP errors of every kind: record, retry later
+            error = exc
+            notification.last_error = f"{type(exc).__name__}: {exc}"[:500]
+            if notification.attempts >= MAX_ATTEMPTS:
+                notification.status = NotificationStatus.FAILED
+        else:
+            notification.status = NotificationStatus.SENT
+            notification.sent_at = timezone.now()
+        notification.save(update_fields=["attempts", "last_error", "status", "sent_at"])
+    if error is not None:
+        raise error
+    return "sent"
+
+
+def _address(notification: Notification) -> str:
+    if notification.to_reporter:
+        return decrypt(notification.report.reporter_email) if notification.report else ""
+    user: Any = get_user_model().objects.filter(pk=notification.user_id).first()
+    return user.email if user is not None else ""

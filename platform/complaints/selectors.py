@@ -1,0 +1,90 @@
+"""Reads about reports: the Pemda's calendar, visibility by membership, duplicates."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.contrib.postgres.search import TrigramSimilarity
+from django.core.cache import cache
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Greatest
+
+from accounts.models import Membership, Role
+from agencies.models import Unit
+from complaints.calendar import WorkingCalendar
+from complaints.models import CalendarDay, CalendarDayKind, Report, Status
+from tenants.context import current_tenant
+
+_CALENDAR_KEY = "complaints:calendar"
+
+# Roles that see every report of the Pemda (officers see their unit's subtree only).
+WHOLE_TENANT_ROLES = {Role.TENANT_ADMIN, Role.VERIFIKATOR, Role.PIMPINAN, Role.AUDITOR}
+
+
+def tenant_calendar() -> WorkingCalendar:
+    """The current Pemda's working-day calendar (cached per tenant; cleared when a day changes)."""
+    days = cache.get(_CALENDAR_KEY)
+    if days is None:
+        days = list(CalendarDay.objects.values_list("date", "kind"))
+        cache.set(_CALENDAR_KEY, days, 300)
+    return WorkingCalendar(
+        tz=ZoneInfo(current_tenant().timezone),
+        extra_holidays=frozenset(d for d, kind in days if kind != CalendarDayKind.WORKING),
+        extra_working_days=frozenset(d for d, kind in days if kind == CalendarDayKind.WORKING),
+    )
+
+
+def tenant_calendar_forget() -> None:
+    cache.delete(_CALENDAR_KEY)
+
+
+def units_of(memberships: list[Membership]) -> list[Unit]:
+    ids = [m.unit_id for m in memberships if m.unit_id and m.role in (Role.UNIT_HEAD, Role.UNIT_OFFICER)]
+    return list(Unit.objects.filter(pk__in=ids))
+
+
+def reports_visible_to(*, memberships: list[Membership]) -> QuerySet[Report]:
+    """Every report for whole-tenant roles; for unit staff, reports disposed into their subtrees."""
+    reports = Report.objects.select_related("category", "unit")
+    if any(m.role in WHOLE_TENANT_ROLES for m in memberships):
+        return reports
+    units = units_of(memberships)
+    if not units:
+        return reports.none()
+    subtree = Q()
+    for unit in units:
+        subtree |= Q(unit__path__startswith=unit.path)
+    return reports.filter(subtree)
+
+
+def report_duplicate_candidates(*, report: Report, limit: int = 5) -> list[Report]:
+    """Likely duplicates: same category, recent, similar words, and nearby when both have a location."""
+    since = report.submitted_at - timedelta(days=30)
+    candidates = (
+        Report.objects.filter(category_id=report.category_id, submitted_at__gte=since)
+        .exclude(pk=report.pk)
+        .exclude(status__in=[Status.MERGED, Status.ARCHIVED])
+        .annotate(
+            similarity=Greatest(
+                TrigramSimilarity("title", report.title), TrigramSimilarity("text", report.text[:1000])
+            )
+        )
+        .filter(similarity__gte=0.25)
+    )
+    if report.latitude is not None and report.longitude is not None:
+        # ~500 m box; cheap and index-free, good enough to rank a handful of candidates.
+        delta = 0.0045
+        candidates = candidates.filter(
+            Q(latitude__isnull=True)
+            | Q(
+                latitude__range=(report.latitude - _d(delta), report.latitude + _d(delta)),
+                longitude__range=(report.longitude - _d(delta), report.longitude + _d(delta)),
+            )
+        )
+    return list(candidates.order_by("-similarity")[:limit])
+
+
+def _d(value: float) -> Decimal:
+    return Decimal(str(value))

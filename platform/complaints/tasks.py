@@ -1,0 +1,38 @@
+"""Tasks of the report lifecycle; each runs in the Pemda it was queued from and calls one service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+
+from complaints.notifications import notification_deliver
+from complaints.services import sla_advance
+from deadlines.selectors import due_actions_here
+from lapor.celery import tenant_task
+
+# Clocks handled per task run; a Pemda with more due work gets another run on the next scan.
+SLA_BATCH_SIZE = 500
+
+
+@tenant_task(
+    name="complaints.tasks.notification_send_task",
+    bind=True,
+    max_retries=5,
+    ignore_result=True,
+)
+def notification_send_task(self: Any, notification_id: int) -> str:
+    try:
+        return notification_deliver(notification_id=notification_id)
+    except Exception as exc:
+        # Back off 30 s, 60 s, 120 s ... ; after max_retries the row stays failed with its error.
+        raise self.retry(exc=exc, countdown=30 * 2**self.request.retries) from exc
+
+
+@tenant_task(name="complaints.tasks.sla_process_task", ignore_result=True)
+def sla_process_task() -> dict[str, int]:
+    outcomes: dict[str, int] = {}
+    for deadline in due_actions_here(now=timezone.now(), limit=SLA_BATCH_SIZE):
+        outcome = sla_advance(deadline=deadline)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes

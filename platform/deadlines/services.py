@@ -1,0 +1,39 @@
+"""Writes to the public deadline index; called inside the report service's transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from deadlines.models import DeadlineKind, DueDeadline, Stage
+from tenants.context import current_schema
+
+# Officers get a reminder this long before a verification or response deadline.
+REMINDER_LEAD = timedelta(hours=24)
+
+
+def deadline_set(*, report_id: int, kind: str, due_at: datetime) -> None:
+    """Start (or restart) a clock. Autoclose clocks need no reminder; the others get one."""
+    first_action = due_at if kind == DeadlineKind.AUTOCLOSE else due_at - REMINDER_LEAD
+    DueDeadline.objects.update_or_create(
+        schema_name=current_schema(),
+        report_id=report_id,
+        kind=kind,
+        defaults={"due_at": due_at, "stage": Stage.PENDING, "next_action_at": first_action},
+    )
+
+
+def deadline_clear(*, report_id: int, kinds: list[str] | None = None) -> None:
+    rows = DueDeadline.objects.filter(schema_name=current_schema(), report_id=report_id)
+    if kinds is not None:
+        rows = rows.filter(kind__in=kinds)
+    rows.delete()
+
+
+def deadline_advance(*, deadline_id: int, from_stage: int, to_stage: int, next_action_at: datetime | None) -> bool:
+    """Move a clock to its next stage; False when another worker already did (claim by conditional UPDATE)."""
+    return (
+        DueDeadline.objects.filter(pk=deadline_id, stage=from_stage).update(
+            stage=to_stage, next_action_at=next_action_at
+        )
+        == 1
+    )
