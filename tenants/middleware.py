@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
 from django_tenants.middleware.main import TenantMainMiddleware
 
@@ -15,6 +19,15 @@ class CachedTenantMiddleware(TenantMainMiddleware):
 
     An unknown host gets the 404 page of tenants.views.unknown_host: never the hub, never a 500.
     """
+
+    def process_request(self, request: HttpRequest) -> HttpResponse | None:
+        timezone.deactivate()
+        response = super().process_request(request)
+        tenant = getattr(request, "tenant", None)
+        if response is None and tenant is not None:
+            # Dates in pages and API answers read in the Pemda's own zone (WIB, WITA or WIT).
+            timezone.activate(ZoneInfo(tenant.timezone))
+        return response  # type: ignore[no-any-return]
 
     def get_tenant(self, domain_model: Any, hostname: str) -> Any:
         tenant = hostcache.tenant_for_host(hostname)
