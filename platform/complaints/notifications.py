@@ -13,6 +13,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import Membership, Role
 from complaints.crypto import decrypt
@@ -24,35 +25,68 @@ MAX_ATTEMPTS = 5
 _REPORTER_TEXT: dict[str, tuple[str, str]] = {
     # event: (subject, body) — formatted with the report's fields; translated to the report's language.
     "submitted": (
-        "Laporan %(tid)s diterima",
-        "Laporan Anda \"%(title)s\" diterima oleh %(pemda)s dengan nomor pelacakan %(tid)s.",
+        gettext_noop("Laporan %(tid)s diterima"),
+        gettext_noop('Laporan Anda "%(title)s" diterima oleh %(pemda)s dengan nomor pelacakan %(tid)s.'),
     ),
-    "deferred": ("Laporan %(tid)s memerlukan keterangan", "Verifikator meminta keterangan tambahan: %(extra)s"),
-    "disposed": ("Laporan %(tid)s diteruskan", "Laporan Anda diteruskan ke %(extra)s untuk ditindaklanjuti."),
-    "followup": ("Tanggapan atas laporan %(tid)s", "%(extra)s"),
+    "deferred": (
+        gettext_noop("Laporan %(tid)s memerlukan keterangan"),
+        gettext_noop("Verifikator meminta keterangan tambahan: %(extra)s"),
+    ),
+    "disposed": (
+        gettext_noop("Laporan %(tid)s diteruskan"),
+        gettext_noop("Laporan Anda diteruskan ke %(extra)s untuk ditindaklanjuti."),
+    ),
+    "followup": (gettext_noop("Tanggapan atas laporan %(tid)s"), "%(extra)s"),
     "answered": (
-        "Jawaban akhir laporan %(tid)s",
-        "%(extra)s\n\nJika Anda tidak membalas dalam 10 hari kerja, laporan akan ditutup. Anda dapat memberi "
-        "penilaian atau membuka kembali laporan.",
+        gettext_noop("Jawaban akhir laporan %(tid)s"),
+        gettext_noop(
+            "%(extra)s\n\nJika Anda tidak membalas dalam 10 hari kerja, laporan akan ditutup. Anda dapat memberi "
+            "penilaian atau membuka kembali laporan."
+        ),
     ),
-    "referred": ("Laporan %(tid)s dirujuk", "Laporan Anda bukan wewenang %(pemda)s dan dirujuk ke: %(extra)s"),
-    "archived": ("Laporan %(tid)s diarsipkan", "Laporan Anda diarsipkan dengan alasan: %(extra)s"),
+    "referred": (
+        gettext_noop("Laporan %(tid)s dirujuk"),
+        gettext_noop("Laporan Anda bukan wewenang %(pemda)s dan dirujuk ke: %(extra)s"),
+    ),
+    "archived": (
+        gettext_noop("Laporan %(tid)s diarsipkan"),
+        gettext_noop("Laporan Anda diarsipkan dengan alasan: %(extra)s"),
+    ),
     "merged": (
-        "Laporan %(tid)s digabung",
-        "Laporan Anda digabung dengan laporan %(extra)s yang membahas hal yang sama; Anda tetap menerima kabarnya.",
+        gettext_noop("Laporan %(tid)s digabung"),
+        gettext_noop(
+            "Laporan Anda digabung dengan laporan %(extra)s yang membahas hal yang sama; Anda tetap menerima kabarnya."
+        ),
     ),
-    "closed": ("Laporan %(tid)s selesai", "Laporan Anda ditutup. Terima kasih telah menggunakan LAPOR!."),
+    "closed": (
+        gettext_noop("Laporan %(tid)s selesai"),
+        gettext_noop("Laporan Anda ditutup. Terima kasih telah menggunakan LAPOR!."),
+    ),
 }
 
 _OFFICER_TEXT: dict[str, tuple[str, str]] = {
-    "disposed": ("Disposisi baru: %(tid)s", "Laporan \"%(title)s\" didisposisikan ke unit Anda: %(extra)s"),
-    "reminder": ("Pengingat tenggat: %(tid)s", "Tenggat %(extra)s laporan \"%(title)s\" berakhir dalam 24 jam."),
-    "breach": ("Tenggat terlewat: %(tid)s", "Tenggat %(extra)s laporan \"%(title)s\" terlewat dan dieskalasi."),
-    "reporter_reply": ("Balasan pelapor: %(tid)s", "Pelapor membalas laporan \"%(title)s\": %(extra)s"),
+    "disposed": (
+        gettext_noop("Disposisi baru: %(tid)s"),
+        gettext_noop('Laporan "%(title)s" didisposisikan ke unit Anda: %(extra)s'),
+    ),
+    "reminder": (
+        gettext_noop("Pengingat tenggat: %(tid)s"),
+        gettext_noop('Tenggat %(extra)s laporan "%(title)s" berakhir dalam 24 jam.'),
+    ),
+    "breach": (
+        gettext_noop("Tenggat terlewat: %(tid)s"),
+        gettext_noop('Tenggat %(extra)s laporan "%(title)s" terlewat dan dieskalasi.'),
+    ),
+    "reporter_reply": (
+        gettext_noop("Balasan pelapor: %(tid)s"),
+        gettext_noop('Pelapor membalas laporan "%(title)s": %(extra)s'),
+    ),
 }
 
 
-def _render(table: dict[str, tuple[str, str]], event: str, report: Report, extra: str, language: str) -> tuple[str, str]:
+def _render(
+    table: dict[str, tuple[str, str]], event: str, report: Report, extra: str, language: str
+) -> tuple[str, str]:
     subject, body = table[event]
     params = {"tid": report.tracking_id, "title": report.title, "pemda": current_tenant().name, "extra": extra}
     with translation.override(language):

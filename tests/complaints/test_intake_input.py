@@ -1,0 +1,118 @@
+"""Intake: attachments judged by content, EXIF removed, idempotent retries, field errors in the reporter's language."""
+
+from __future__ import annotations
+
+import io
+
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django_tenants.utils import tenant_context
+from PIL import Image
+
+from complaints.models import Attachment, Report
+from tenants.models import Pemda
+from tests.complaints.conftest import Api
+
+FORM = {
+    "category": "jalan",
+    "title": "Jalan berlubang di Jalan Sudirman",
+    "text": "Lubang besar di lajur kiri dekat halte, sudah ada pengendara motor jatuh.",
+    "privacy": "public",
+}
+
+
+def _jpeg_with_gps() -> bytes:
+    image = Image.new("RGB", (64, 48), (200, 30, 30))
+    exif = Image.Exif()
+    exif[0x010F] = "KameraPonsel"  # Make
+    exif[0x8825] = {1: "S", 2: (6.0, 12.0, 30.0), 3: "E", 4: (106.0, 49.0, 10.0)}  # GPSInfo
+    out = io.BytesIO()
+    image.save(out, format="JPEG", exif=exif)
+    assert b"KameraPonsel" in out.getvalue()
+    return out.getvalue()
+
+
+def test_uploaded_photo_loses_its_exif_and_gps(api: Api, jakarta: Pemda) -> None:
+    upload = SimpleUploadedFile("IMG_2041.jpg", _jpeg_with_gps(), content_type="image/jpeg")
+    response = api.post_multipart("/api/v1/reports/", {**FORM, "attachments": [upload]})
+    assert response.status_code == 201, response.content
+    with tenant_context(jakarta):
+        attachment = Attachment.objects.get(report__tracking_id=response.json()["tracking_id"])
+        stored = default_storage.open(attachment.file.name).read()
+    assert "IMG_2041" not in attachment.file.name  # the server names files
+    assert attachment.content_type == "image/jpeg"
+    assert b"KameraPonsel" not in stored
+    with Image.open(io.BytesIO(stored)) as image:
+        assert dict(image.getexif()) == {}
+        assert image.size == (64, 48)
+
+
+def test_mislabelled_attachment_is_refused_and_nothing_is_written(api: Api, jakarta: Pemda) -> None:
+    fake = SimpleUploadedFile("foto.jpg", b"#!/bin/sh\nrm -rf /\n", content_type="image/jpeg")
+    response = api.post_multipart("/api/v1/reports/", {**FORM, "attachments": [fake]})
+    assert response.status_code == 400
+    assert "bukan gambar" in response.json()["attachments"][0]
+    with tenant_context(jakarta):
+        assert not Report.objects.filter(title=FORM["title"]).exists()
+
+
+def test_oversized_attachment_is_refused(api: Api, jakarta: Pemda, settings: object) -> None:
+    settings.LAPOR_MAX_ATTACHMENT_BYTES = 2048  # type: ignore[attr-defined]
+    big = SimpleUploadedFile("scan.pdf", b"%PDF-1.7\n" + b"0" * 4096, content_type="application/pdf")
+    response = api.post_multipart("/api/v1/reports/", {**FORM, "attachments": [big]})
+    assert response.status_code == 400
+    assert "terlalu besar" in response.json()["attachments"][0]
+
+
+def test_retry_with_the_same_idempotency_key_returns_the_first_report(api: Api, jakarta: Pemda) -> None:
+    first = api.post("/api/v1/reports/", FORM, HTTP_IDEMPOTENCY_KEY="sms-1708-msg-991")
+    retry = api.post("/api/v1/reports/", FORM, HTTP_IDEMPOTENCY_KEY="sms-1708-msg-991")
+    assert first.status_code == retry.status_code == 201
+    assert retry.json()["tracking_id"] == first.json()["tracking_id"]
+    assert retry["Idempotent-Replayed"] == "true"
+    with tenant_context(jakarta):
+        assert Report.objects.filter(title=FORM["title"]).count() == 1
+    other_body = api.post("/api/v1/reports/", {**FORM, "title": "Judul lain sama sekali"}, HTTP_IDEMPOTENCY_KEY="sms-1708-msg-991")
+    assert other_body.status_code == 422
+
+
+def test_failed_request_does_not_burn_its_idempotency_key(api: Api, jakarta: Pemda) -> None:
+    bad = api.post("/api/v1/reports/", {**FORM, "category": "tidak-ada"}, HTTP_IDEMPOTENCY_KEY="k-2")
+    assert bad.status_code == 400
+    good = api.post("/api/v1/reports/", {**FORM, "category": "tidak-ada"}, HTTP_IDEMPOTENCY_KEY="k-2")
+    assert good.status_code == 400  # same body, still invalid: validated again, not replayed as success
+
+
+def test_field_errors_are_indonesian_by_default_and_english_when_asked(api: Api) -> None:
+    indonesian = api.post("/api/v1/reports/", {"title": "abc"})
+    assert indonesian.status_code == 400
+    errors = indonesian.json()
+    assert set(errors) >= {"category", "text", "title"}
+    assert errors["text"] == ["Bidang ini harus diisi."]
+    assert "minimal 5 karakter" in errors["title"][0]
+    english = api.post("/api/v1/reports/", {"title": "abc"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert english.json()["text"] == ["This field is required."]
+
+
+def test_service_messages_follow_the_language_too(api: Api, jakarta: Pemda) -> None:
+    bad_coords = {**FORM, "latitude": "-6.2"}
+    indonesian = api.post("/api/v1/reports/", bad_coords)
+    assert indonesian.json()["longitude"] == ["Isi lintang dan bujur bersama-sama."]
+    english = api.post("/api/v1/reports/", bad_coords, HTTP_ACCEPT_LANGUAGE="en")
+    assert english.json()["longitude"] == ["Give latitude and longitude together."]
+
+
+def test_malformed_json_is_a_400_not_a_500(api: Api) -> None:
+    response = api.client.post(
+        "/api/v1/reports/", "{not json", content_type="application/json", HTTP_HOST="jakarta.localhost"
+    )
+    assert response.status_code == 400
+
+
+def test_tracking_id_is_short_random_and_forgiving_to_type(api: Api) -> None:
+    first = api.submit()["tracking_id"]
+    second = api.submit()["tracking_id"]
+    assert len(first) == 10 and first[4] == "-"
+    assert first != second
+    typed = first.lower().replace("-", "").replace("0", "o")
+    assert api.get(f"/api/v1/reports/track/{typed}/").status_code == 200
