@@ -141,7 +141,7 @@ def notification_deliver(*, notification_id: int) -> str:
     error: Exception | None = None
     with transaction.atomic():
         notification = (
-            Notification.objects.select_for_update(skip_locked=True)
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("report")
             .filter(pk=notification_id, status=NotificationStatus.PENDING)
             .first()
