@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-
 from django_tenants.middleware.main import TenantMainMiddleware
 
 from tenants import hostcache

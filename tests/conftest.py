@@ -11,11 +11,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from complaints.seed import categories_seed
 from django.core.cache import caches
 from django.db import connection
 from django_tenants.utils import tenant_context
 
-from complaints.seed import categories_seed
 from tenants.models import Pemda, PemdaKind, TimeZone
 from tenants.pilot import JAKARTA
 from tenants.services import PemdaSpec, hub_ensure, pemda_create

@@ -9,8 +9,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
-from typing import Any
 from enum import Enum
+from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _

@@ -49,8 +49,7 @@ from complaints.models import (
 )
 from complaints.selectors import report_duplicate_candidates
 
-
-REPORTER_TOKEN_HEADER = "X-Reporter-Token"
+REPORTER_TOKEN_HEADER = "X-Reporter-Token"  # noqa: S105 - a header name, not a secret
 _PHONE_RE = re.compile(r"^\+?[0-9]{8,15}$")
 _NIK_RE = re.compile(r"^[0-9]{16}$")
 
@@ -149,9 +148,7 @@ class OfficerReportDetailOutput(OfficerReportOutput):
     attachments = serializers.SerializerMethodField()
 
     def get_attachments(self, report: Report) -> list[dict[str, Any]]:
-        return [
-            {"url": a.file.url, "content_type": a.content_type, "size": a.size} for a in report.attachments.all()
-        ]
+        return [{"url": a.file.url, "content_type": a.content_type, "size": a.size} for a in report.attachments.all()]
 
 
 # --- citizens -----------------------------------------------------------------------------------
@@ -181,7 +178,9 @@ class ReportSubmitInput(serializers.Serializer):
     address = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
     kecamatan = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     kelurahan = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    region_code = serializers.RegexField(r"^\d{2}(\.\d{2}){0,2}(\.\d{4})?$", required=False, allow_blank=True, default="")
+    region_code = serializers.RegexField(
+        r"^\d{2}(\.\d{2}){0,2}(\.\d{4})?$", required=False, allow_blank=True, default=""
+    )
     attachments = serializers.ListField(child=serializers.FileField(), required=False, default=list)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -205,7 +204,9 @@ class ReportSubmitInput(serializers.Serializer):
 
 class SubmitOutput(serializers.Serializer):
     tracking_id = serializers.CharField()
-    reporter_token = serializers.CharField(help_text="Rahasia pelapor; simpan untuk membalas, menilai, membuka kembali.")
+    reporter_token = serializers.CharField(
+        help_text="Rahasia pelapor; simpan untuk membalas, menilai, membuka kembali."
+    )
     status = serializers.CharField()
     verify_due_at = serializers.DateTimeField()
 
@@ -233,9 +234,7 @@ class ReportSubmitApi(APIView):
                 name=v["reporter_name"], phone=v["reporter_phone"], email=v["reporter_email"], nik=v["reporter_nik"]
             ),
             location={
-                k: v[k]
-                for k in ("latitude", "longitude", "address", "kecamatan", "kelurahan", "region_code")
-                if k in v
+                k: v[k] for k in ("latitude", "longitude", "address", "kecamatan", "kelurahan", "region_code") if k in v
             },
             attachments=v["attachments"],
         )
@@ -273,7 +272,11 @@ class SimilarReportsApi(APIView):
         from django.utils import timezone
 
         probe = Report(
-            pk=None, category=category, title=title, text=request.query_params.get("text", ""), submitted_at=timezone.now()
+            pk=None,
+            category=category,
+            title=title,
+            text=request.query_params.get("text", ""),
+            submitted_at=timezone.now(),
         )
         similar = [
             r for r in report_duplicate_candidates(report=probe, limit=10) if not Privacy.is_confidential(r.privacy)
@@ -380,11 +383,11 @@ class OfficerReportDetailApi(APIView):
 class _OfficerAction(APIView):
     """Shared shape: lock the report through access_*, call one service, answer with the report."""
 
-    action: Action
+    required_action: Action
 
     def _locked(self, request: Request, report_id: int) -> tuple[Caller, Report]:
         caller = caller_from_request(request)
-        return caller, access_report(caller=caller, report_id=report_id, action=self.action, for_update=True)
+        return caller, access_report(caller=caller, report_id=report_id, action=self.required_action, for_update=True)
 
     def _respond(self, report: Report, code: int = status.HTTP_200_OK) -> Response:
         report.refresh_from_db()
@@ -401,7 +404,7 @@ class VerifyInput(serializers.Serializer):
 
 
 class ReportVerifyApi(_OfficerAction):
-    action = Action.VERIFY
+    required_action = Action.VERIFY
 
     @extend_schema(request=VerifyInput, responses=OfficerReportDetailOutput)
     @idempotent
@@ -413,7 +416,12 @@ class ReportVerifyApi(_OfficerAction):
             caller, report = self._locked(request, report_id)
             unit = access_unit_for_disposition(caller=caller, unit_id=v["unit_id"])
             services.report_verify(
-                report=report, actor=caller.actor, unit=unit, title=v.get("title"), category=v.get("category"), note=v["note"]
+                report=report,
+                actor=caller.actor,
+                unit=unit,
+                title=v.get("title"),
+                category=v.get("category"),
+                note=v["note"],
             )
         return self._respond(report)
 
@@ -423,7 +431,7 @@ class DeferInput(serializers.Serializer):
 
 
 class ReportDeferApi(_OfficerAction):
-    action = Action.VERIFY
+    required_action = Action.VERIFY
 
     @extend_schema(request=DeferInput, responses=OfficerReportDetailOutput)
     @idempotent
@@ -443,7 +451,7 @@ class ReferInput(serializers.Serializer):
 
 
 class ReportReferApi(_OfficerAction):
-    action = Action.VERIFY
+    required_action = Action.VERIFY
 
     @extend_schema(request=ReferInput, responses=OfficerReportDetailOutput)
     @idempotent
@@ -457,7 +465,7 @@ class ReportReferApi(_OfficerAction):
 
 
 class ReportArchiveApi(_OfficerAction):
-    action = Action.VERIFY
+    required_action = Action.VERIFY
 
     @extend_schema(request=ReasonInput, responses=OfficerReportDetailOutput)
     @idempotent
@@ -476,7 +484,7 @@ class DisposeInput(serializers.Serializer):
 
 
 class ReportDisposeApi(_OfficerAction):
-    action = Action.DISPOSE
+    required_action = Action.DISPOSE
 
     @extend_schema(request=DisposeInput, responses=OfficerReportDetailOutput)
     @idempotent
@@ -496,7 +504,7 @@ class FollowUpInput(serializers.Serializer):
 
 
 class ReportFollowUpApi(_OfficerAction):
-    action = Action.ANSWER
+    required_action = Action.ANSWER
 
     @extend_schema(request=FollowUpInput, responses={201: OfficerReportDetailOutput})
     @idempotent
@@ -521,7 +529,7 @@ class IdentityOutput(serializers.Serializer):
 class ReportRevealIdentityApi(_OfficerAction):
     """Only the verifikator may see an anonim reporter's identity; the reveal is audited."""
 
-    action = Action.REVEAL
+    required_action = Action.REVEAL
 
     @extend_schema(request=ReasonInput, responses=IdentityOutput)
     @idempotent
@@ -539,7 +547,7 @@ class MergeInput(serializers.Serializer):
 
 
 class ReportMergeApi(_OfficerAction):
-    action = Action.VERIFY
+    required_action = Action.VERIFY
 
     @extend_schema(request=MergeInput, responses=OfficerReportDetailOutput)
     @idempotent
@@ -616,5 +624,3 @@ class CalendarApi(APIView):
         data.is_valid(raise_exception=True)
         day = services.calendar_day_set(actor=caller.actor, **data.validated_data)
         return Response(CalendarDayInput(day).data, status=status.HTTP_201_CREATED)
-
-

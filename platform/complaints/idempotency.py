@@ -26,12 +26,9 @@ MAX_KEY_LENGTH = 128
 
 def _request_hash(request: Request) -> str:
     digest = hashlib.sha256(f"{request.method} {request.path}\n".encode())
-    data = request.data
-    files = getattr(request, "FILES", {}) or {}
-    if hasattr(data, "lists"):
-        fields = {k: v for k, v in data.lists() if k not in files}
-    else:
-        fields = data
+    data: Any = request.data
+    files: Any = getattr(request, "FILES", None) or {}
+    fields = {k: v for k, v in data.lists() if k not in files} if hasattr(data, "lists") else data
     digest.update(json.dumps(fields, sort_keys=True, default=str).encode())
     for name in sorted(files):
         for upload in files.getlist(name):
@@ -49,9 +46,7 @@ def idempotent(method: Callable[..., Response]) -> Callable[..., Response]:
         if key is None:
             return method(view, request, *args, **kwargs)
         if not key.strip() or len(key) > MAX_KEY_LENGTH:
-            return Response(
-                {"detail": _("Idempotency-Key harus 1-128 karakter.")}, status=status.HTTP_400_BAD_REQUEST
-            )
+            return Response({"detail": _("Idempotency-Key harus 1-128 karakter.")}, status=status.HTTP_400_BAD_REQUEST)
         user = getattr(request, "user", None)
         scope = f"user:{user.pk}" if user is not None and user.is_authenticated else "anon"
         fingerprint = _request_hash(request)

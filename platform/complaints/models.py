@@ -136,7 +136,7 @@ class Attachment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
-        return self.file.name
+        return str(self.file.name)
 
 
 class AuthorKind(models.TextChoices):
@@ -308,9 +308,7 @@ class Notification(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(
-                fields=["created_at"], name="notification_pending", condition=models.Q(status="pending")
-            ),
+            models.Index(fields=["created_at"], name="notification_pending", condition=models.Q(status="pending")),
         ]
 
     def __str__(self) -> str:

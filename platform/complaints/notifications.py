@@ -173,5 +173,7 @@ def notification_deliver(*, notification_id: int) -> str:
 def _address(notification: Notification) -> str:
     if notification.to_reporter:
         return decrypt(notification.report.reporter_email) if notification.report else ""
+    if notification.user_id is None:
+        return ""
     user: Any = get_user_model().objects.filter(pk=notification.user_id).first()
     return user.email if user is not None else ""

@@ -67,9 +67,7 @@ def report_duplicate_candidates(*, report: Report, limit: int = 5) -> list[Repor
         .exclude(pk=report.pk)
         .exclude(status__in=[Status.MERGED, Status.ARCHIVED])
         .annotate(
-            similarity=Greatest(
-                TrigramSimilarity("title", report.title), TrigramSimilarity("text", report.text[:1000])
-            )
+            similarity=Greatest(TrigramSimilarity("title", report.title), TrigramSimilarity("text", report.text[:1000]))
         )
         .filter(similarity__gte=0.25)
     )

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from deadlines.models import DeadlineKind, DueDeadline, Stage
+from deadlines.services import deadline_advance, deadline_clear, deadline_set
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -43,8 +45,6 @@ from complaints.models import (
 from complaints.notifications import notify_reporter, notify_users, role_holder_ids, unit_staff_ids
 from complaints.selectors import tenant_calendar, tenant_calendar_forget
 from complaints.tracking import tracking_id_new
-from deadlines.models import DeadlineKind, DueDeadline, Stage
-from deadlines.services import deadline_advance, deadline_clear, deadline_set
 from tenants.context import current_schema
 
 VERIFY_DAYS = 3
@@ -71,7 +71,7 @@ class Submission:
 def _refuse(report: Report, allowed: tuple[str, ...], action: str) -> None:
     if report.status not in allowed:
         raise InvalidTransition(
-            _("Laporan berstatus \"%(status)s\" tidak dapat %(action)s.")
+            _('Laporan berstatus "%(status)s" tidak dapat %(action)s.')
             % {"status": Status(report.status).label, "action": action}
         )
 
@@ -162,11 +162,11 @@ def _report_submit(
         reporter_nik=encrypt(reporter.nik),
         reporter_token_hash=reporter_token_hash(token),
         submitted_at=now,
-        verify_due_at=tenant_calendar().due_at(now, VERIFY_DAYS),
     )
+    verify_due = report.verify_due_at = tenant_calendar().due_at(now, VERIFY_DAYS)
     report.save()
     _attach(report, attachments, written)
-    deadline_set(report_id=report.pk, kind=DeadlineKind.VERIFY, due_at=report.verify_due_at)
+    deadline_set(report_id=report.pk, kind=DeadlineKind.VERIFY, due_at=verify_due)
     audit_record(
         actor=Actor.reporter(),
         action="submitted",
@@ -363,9 +363,7 @@ def followup_create(*, report: Report, actor: Actor, text: str, final: bool = Fa
 @transaction.atomic
 def reporter_reply(*, report: Report, text: str) -> FollowUp:
     """The reporter writes back: answers a tunda, adds information, or disputes an answer."""
-    _refuse(
-        report, (Status.SUBMITTED, Status.DEFERRED, Status.DISPOSED, Status.ANSWERED), _("dibalas")
-    )
+    _refuse(report, (Status.SUBMITTED, Status.DEFERRED, Status.DISPOSED, Status.ANSWERED), _("dibalas"))
     if not text.strip():
         raise ValidationError({"text": _("Isi balasan wajib diisi.")})
     now = timezone.now()
@@ -384,7 +382,9 @@ def reporter_reply(*, report: Report, text: str) -> FollowUp:
         _reopen(report=report, now=now)
     else:
         _save(report)
-    audit_record(actor=Actor.reporter(), action="reporter_reply", report_id=report.pk, data={"followup_id": followup.pk})
+    audit_record(
+        actor=Actor.reporter(), action="reporter_reply", report_id=report.pk, data={"followup_id": followup.pk}
+    )
     if report.unit_id:
         notify_users(user_ids=unit_staff_ids(unit_id=report.unit_id), report=report, event="reporter_reply", extra=text)
     return followup
@@ -430,7 +430,9 @@ def report_reopen(*, report: Report, reason: str) -> Report:
     _reopen(report=report, now=now)
     audit_record(actor=Actor.reporter(), action="reopened", report_id=report.pk, data={"reason": reason})
     if report.unit_id:
-        notify_users(user_ids=unit_staff_ids(unit_id=report.unit_id), report=report, event="reporter_reply", extra=reason)
+        notify_users(
+            user_ids=unit_staff_ids(unit_id=report.unit_id), report=report, event="reporter_reply", extra=reason
+        )
     return report
 
 
@@ -558,7 +560,9 @@ def sla_advance(*, deadline: DueDeadline) -> str:
         DueDeadline.objects.filter(pk=deadline.pk).update(next_action_at=None)
         return "done"
     next_at = None if to_stage == Stage.ESCALATED_PIMPINAN else calendar.due_at(now, 1)
-    if not deadline_advance(deadline_id=deadline.pk, from_stage=deadline.stage, to_stage=to_stage, next_action_at=next_at):
+    if not deadline_advance(
+        deadline_id=deadline.pk, from_stage=deadline.stage, to_stage=to_stage, next_action_at=next_at
+    ):
         return "raced"
     breach, _created = SlaBreach.objects.get_or_create(
         report=report,

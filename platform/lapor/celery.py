@@ -17,7 +17,7 @@ from tenant_schemas_celery.app import CeleryApp
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lapor.settings")
 
-from django.conf import settings  # noqa: E402 - needs DJANGO_SETTINGS_MODULE
+from django.conf import settings
 
 app = CeleryApp("lapor")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -4,20 +4,27 @@ from __future__ import annotations
 
 import json
 
+from complaints.models import AuditEvent, Report
 from django.db import connection
 from django_tenants.utils import tenant_context
 
-from complaints.models import AuditEvent, Report
 from tenants.models import Pemda
 from tests.complaints.conftest import Api, JakartaUnits
 
-SECRET_NAME, SECRET_EMAIL, SECRET_PHONE, SECRET_NIK = "Budi Santoso", "budi.rahasia@example.id", "081298765432", "3171012345678901"
+SECRET_NAME, SECRET_EMAIL, SECRET_PHONE, SECRET_NIK = (
+    "Budi Santoso",
+    "budi.rahasia@example.id",
+    "081298765432",
+    "3171012345678901",
+)
 
 
 def _disposed(api: Api, units: JakartaUnits, unit_id: int, **fields: object) -> tuple[dict[str, str], int]:
     submitted = api.submit(**fields)
     report_id = api.officer_id(submitted["tracking_id"])
-    assert api.post(f"/api/v1/officer/reports/{report_id}/verify/", {"unit_id": unit_id}, user="vera").status_code == 200
+    assert (
+        api.post(f"/api/v1/officer/reports/{report_id}/verify/", {"unit_id": unit_id}, user="vera").status_code == 200
+    )
     return submitted, report_id
 
 
@@ -45,7 +52,7 @@ def test_redisposition_stays_inside_the_heads_subtree(api: Api, cast: dict[str, 
 def test_anonim_identity_reaches_no_officer_response(
     api: Api, cast: dict[str, object], units: JakartaUnits, jakarta: Pemda
 ) -> None:
-    submitted, report_id = _disposed(
+    _submitted, report_id = _disposed(
         api,
         units,
         units.pju.pk,
@@ -61,7 +68,9 @@ def test_anonim_identity_reaches_no_officer_response(
         bodies.append(api.get(f"/api/v1/officer/reports/{report_id}/", user=user).content.decode())
         bodies.append(api.get(f"/api/v1/officer/reports/{report_id}/duplicates/", user=user).content.decode())
     bodies.append(
-        api.post(f"/api/v1/officer/reports/{report_id}/followups/", {"text": "Sedang dikerjakan"}, user="otto").content.decode()
+        api.post(
+            f"/api/v1/officer/reports/{report_id}/followups/", {"text": "Sedang dikerjakan"}, user="otto"
+        ).content.decode()
     )
     bodies.append(api.get(f"/api/v1/officer/reports/{report_id}/audit/", user="audi").content.decode())
     for body in bodies:

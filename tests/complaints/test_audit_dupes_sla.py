@@ -7,17 +7,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from complaints.models import AuditEvent, Notification, SlaBreach
+from complaints.notifications import notification_deliver
+from complaints.tasks import sla_process_task
+from deadlines.models import DueDeadline, Stage
+from deadlines.tasks import sla_scan_task
 from django.core import mail
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.db.utils import InternalError
 from django_tenants.utils import tenant_context
 
-from complaints.models import AuditEvent, Notification, SlaBreach
-from complaints.notifications import notification_deliver
-from complaints.tasks import sla_process_task
-from deadlines.models import DueDeadline, Stage
-from deadlines.tasks import sla_scan_task
 from tenants.models import Pemda
 from tests.complaints.conftest import Api, JakartaUnits
 
@@ -116,7 +116,8 @@ def test_breach_escalates_unit_head_then_admin_then_pimpinan(
         breach = SlaBreach.objects.get(report_id=report_id)
         assert breach.unit_id == units.dpe.pk  # counts against the unit
         recipients = {
-            (n.event, n.user_id) for n in Notification.objects.filter(report_id=report_id, event__in=["reminder", "breach"])
+            (n.event, n.user_id)
+            for n in Notification.objects.filter(report_id=report_id, event__in=["reminder", "breach"])
         }
     users = {name: user.pk for name, user in cast.items()}  # type: ignore[attr-defined]
     assert ("reminder", users["hana"]) in recipients
@@ -129,9 +130,8 @@ def test_breach_escalates_unit_head_then_admin_then_pimpinan(
 
 
 def _due_schemas() -> list[str]:
-    from django.utils import timezone
-
     from deadlines.selectors import schemas_with_due_actions
+    from django.utils import timezone
 
     connection.set_schema_to_public()
     return schemas_with_due_actions(now=timezone.now())
@@ -169,8 +169,12 @@ def test_notifications_are_queued_on_commit_and_sent_once(
 def test_english_reporter_gets_english_mail(api: Api, cast: dict[str, object], jakarta: Pemda) -> None:
     response = api.post(
         "/api/v1/reports/",
-        {"category": "banjir", "title": "Flooded underpass", "text": "The underpass is flooded knee-deep.",
-         "reporter_email": "expat@example.com"},
+        {
+            "category": "banjir",
+            "title": "Flooded underpass",
+            "text": "The underpass is flooded knee-deep.",
+            "reporter_email": "expat@example.com",
+        },
         HTTP_ACCEPT_LANGUAGE="en",
     )
     with tenant_context(jakarta):

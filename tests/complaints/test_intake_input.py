@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import io
 
+from complaints.models import Attachment, Report
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import tenant_context
 from PIL import Image
 
-from complaints.models import Attachment, Report
 from tenants.models import Pemda
 from tests.complaints.conftest import Api
 
@@ -72,7 +72,9 @@ def test_retry_with_the_same_idempotency_key_returns_the_first_report(api: Api, 
     assert retry["Idempotent-Replayed"] == "true"
     with tenant_context(jakarta):
         assert Report.objects.filter(title=FORM["title"]).count() == 1
-    other_body = api.post("/api/v1/reports/", {**FORM, "title": "Judul lain sama sekali"}, HTTP_IDEMPOTENCY_KEY="sms-1708-msg-991")
+    other_body = api.post(
+        "/api/v1/reports/", {**FORM, "title": "Judul lain sama sekali"}, HTTP_IDEMPOTENCY_KEY="sms-1708-msg-991"
+    )
     assert other_body.status_code == 422
 
 

@@ -6,11 +6,11 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import time_machine
-from django_tenants.utils import tenant_context
-
 from complaints.models import Report, Status
 from complaints.tasks import sla_process_task
 from deadlines.models import DueDeadline
+from django_tenants.utils import tenant_context
+
 from tenants.models import Pemda
 from tests.complaints.conftest import Api, JakartaUnits
 
@@ -116,7 +116,9 @@ def test_bukan_wewenang_records_a_referral(api: Api, cast: dict[str, object]) ->
 
 
 def test_arsip_needs_a_reason_and_then_refuses_answers(api: Api, cast: dict[str, object], units: JakartaUnits) -> None:
-    submitted = api.submit(title="Promosi pinjaman online murah", text="Hubungi nomor ini untuk pinjaman cepat tanpa agunan.")
+    submitted = api.submit(
+        title="Promosi pinjaman online murah", text="Hubungi nomor ini untuk pinjaman cepat tanpa agunan."
+    )
     report_id = api.officer_id(submitted["tracking_id"])
     no_reason = api.post(f"/api/v1/officer/reports/{report_id}/archive/", {"reason": ""}, user="vera")
     assert no_reason.status_code == 400

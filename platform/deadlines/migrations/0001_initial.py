@@ -4,27 +4,55 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='DueDeadline',
+            name="DueDeadline",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('schema_name', models.CharField(max_length=63)),
-                ('report_id', models.BigIntegerField()),
-                ('kind', models.CharField(choices=[('verify', 'verifikasi'), ('response', 'tindak lanjut pertama'), ('autoclose', 'tutup otomatis')], max_length=16)),
-                ('due_at', models.DateTimeField()),
-                ('stage', models.SmallIntegerField(choices=[(0, 'berjalan'), (1, 'pengingat terkirim'), (2, 'terlambat: kepala unit'), (3, 'terlambat: admin Pemda'), (4, 'terlambat: pimpinan')], default=0)),
-                ('next_action_at', models.DateTimeField(null=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("schema_name", models.CharField(max_length=63)),
+                ("report_id", models.BigIntegerField()),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("verify", "verifikasi"),
+                            ("response", "tindak lanjut pertama"),
+                            ("autoclose", "tutup otomatis"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("due_at", models.DateTimeField()),
+                (
+                    "stage",
+                    models.SmallIntegerField(
+                        choices=[
+                            (0, "berjalan"),
+                            (1, "pengingat terkirim"),
+                            (2, "terlambat: kepala unit"),
+                            (3, "terlambat: admin Pemda"),
+                            (4, "terlambat: pimpinan"),
+                        ],
+                        default=0,
+                    ),
+                ),
+                ("next_action_at", models.DateTimeField(null=True)),
             ],
             options={
-                'indexes': [models.Index(condition=models.Q(('next_action_at__isnull', False)), fields=['next_action_at'], name='deadline_next_action')],
-                'constraints': [models.UniqueConstraint(fields=('schema_name', 'report_id', 'kind'), name='deadline_unique_clock')],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("next_action_at__isnull", False)),
+                        fields=["next_action_at"],
+                        name="deadline_next_action",
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("schema_name", "report_id", "kind"), name="deadline_unique_clock")
+                ],
             },
         ),
     ]

@@ -1,0 +1,61 @@
+"""Officer search and filters, and the API's published schema."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import time_machine
+
+from tests.complaints.conftest import Api, JakartaUnits
+
+WIB = ZoneInfo("Asia/Jakarta")
+
+
+def _ids(api: Api, query: str, user: str = "vera") -> set[str]:
+    response = api.get(f"/api/v1/officer/reports/?{query}", user=user)
+    assert response.status_code == 200, response.content
+    return {r["tracking_id"] for r in response.json()["results"]}
+
+
+def test_filters_by_status_category_unit_overdue_date_and_text(
+    api: Api, cast: dict[str, object], units: JakartaUnits
+) -> None:
+    with time_machine.travel(datetime(2026, 10, 1, 9, 0, tzinfo=WIB), tick=False):
+        old_flood = api.submit(category="banjir", title="Genangan di underpass Kemayoran", text="Air setinggi lutut.")
+    with time_machine.travel(datetime(2026, 11, 2, 9, 0, tzinfo=WIB), tick=False):
+        lamp = api.submit()
+        road = api.submit(
+            category="jalan", title="Aspal mengelupas di Jalan Gatot Subroto", text="Berbahaya untuk motor."
+        )
+        api.post(
+            f"/api/v1/officer/reports/{api.officer_id(lamp['tracking_id'])}/verify/",
+            {"unit_id": units.pju.pk},
+            user="vera",
+        )
+    with time_machine.travel(datetime(2026, 11, 10, 9, 0, tzinfo=WIB), tick=False):
+        assert _ids(api, "status=disposed") == {lamp["tracking_id"]}
+        assert _ids(api, "status=submitted") == {old_flood["tracking_id"], road["tracking_id"]}
+        assert _ids(api, "category=banjir") == {old_flood["tracking_id"]}
+        assert _ids(api, f"unit={units.dpe.pk}") == {lamp["tracking_id"]}  # DPE includes its sections
+        assert _ids(api, f"unit={units.dbm.pk}") == set()
+        # Verification was due 5 Nov (road) and 6 Oct (flood); the lamp's response was due 9 Nov.
+        assert _ids(api, "overdue=true") == {old_flood["tracking_id"], road["tracking_id"], lamp["tracking_id"]}
+        assert _ids(api, "submitted_from=2026-11-01T00:00:00%2B07:00") == {lamp["tracking_id"], road["tracking_id"]}
+        assert _ids(api, "q=gatot") == {road["tracking_id"]}
+        assert _ids(api, "q=underpass") == {old_flood["tracking_id"]}
+        # Otto's list is his section's work only, whatever he filters for.
+        assert _ids(api, "status=submitted", user="otto") == set()
+        assert _ids(api, "", user="otto") == {lamp["tracking_id"]}
+
+
+def test_openapi_schema_documents_the_report_api(api: Api) -> None:
+    response = api.get("/api/schema/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    for path in (
+        "/api/v1/reports/",
+        "/api/v1/officer/reports/{report_id}/verify/",
+        "/api/v1/reports/track/{tracking_id}/",
+    ):
+        assert path in body
