@@ -3,6 +3,7 @@
     python -m deploy.local run            # serve hub and pilot until Ctrl-C
     python -m deploy.local test [ARGS]    # pytest against real PostgreSQL
     python -m deploy.local manage ARGS    # manage.py with the database up
+    python -m deploy.local bench NAME     # tests/bench/bench_NAME.py with the database up
     python -m deploy.local db-start|db-stop
 
 With DATABASE_URL unset an embedded PostgreSQL is started (and stopped again on exit if this
@@ -265,6 +266,15 @@ def main(argv: list[str]) -> int:
             _setup_django()
             ensure_database_exists()
             return run_tests(rest)
+        if command == "bench":
+            # Benchmarks create and drop databases of their own on this server.
+            _setup_django()
+            from django.conf import settings
+
+            env = _child_env()
+            env["DATABASE_URL"] = settings.DATABASE_URL
+            module = f"tests.bench.bench_{rest[0]}"
+            return subprocess.run([PYTHON, "-m", module, *rest[1:]], env=env, cwd=REPO).returncode
         print(__doc__)
         return 2
     finally:
