@@ -47,7 +47,7 @@ from complaints.models import (
     Report,
     ReportType,
 )
-from complaints.selectors import report_duplicate_candidates
+from complaints.selectors import active_category, report_duplicate_candidates
 
 REPORTER_TOKEN_HEADER = "X-Reporter-Token"  # noqa: S105 - a header name, not a secret
 _PHONE_RE = re.compile(r"^\+?[0-9]{8,15}$")
@@ -164,7 +164,7 @@ class CategoryListApi(ListAPIView):
 
 class ReportSubmitInput(serializers.Serializer):
     type = serializers.ChoiceField(choices=ReportType.choices, default=ReportType.PENGADUAN)
-    category = serializers.SlugRelatedField(slug_field="code", queryset=Category.objects.filter(is_active=True))
+    category = serializers.SlugField(max_length=40)
     title = serializers.CharField(min_length=5, max_length=200)
     text = serializers.CharField(min_length=10, max_length=10000)
     privacy = serializers.ChoiceField(choices=Privacy.choices, default=Privacy.ANONIM_RAHASIA)
@@ -182,6 +182,12 @@ class ReportSubmitInput(serializers.Serializer):
         r"^\d{2}(\.\d{2}){0,2}(\.\d{4})?$", required=False, allow_blank=True, default=""
     )
     attachments = serializers.ListField(child=serializers.FileField(), required=False, default=list)
+
+    def validate_category(self, value: str) -> Category:
+        category = active_category(code=value)
+        if category is None:
+            raise serializers.ValidationError(_("Kategori %(code)s tidak dikenal.") % {"code": value})
+        return category
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if ("latitude" in attrs) != ("longitude" in attrs):

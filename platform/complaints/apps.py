@@ -11,4 +11,6 @@ class ComplaintsConfig(AppConfig):
         from django.core.management.commands import makemigrations
         from django_tenants.management.commands.migrate_schemas import MigrateSchemasCommand
 
+        from complaints import signals  # noqa: F401 - cache invalidation
+
         MigrateSchemasCommand.autodetector = makemigrations.Command.autodetector

@@ -6,11 +6,13 @@ idempotent (a row is sent once, claimed under a row lock), so task retries are h
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from deadlines.models import DeadlineKind
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -18,9 +20,12 @@ from django.utils.translation import gettext_noop
 from accounts.models import Membership, Role
 from complaints.crypto import decrypt
 from complaints.models import Notification, NotificationStatus, Report
-from tenants.context import current_tenant
+from complaints.relay import notification_send_on_commit
+from tenants.context import current_schema, current_tenant
 
 MAX_ATTEMPTS = 5
+# A notification's batch normally leaves within 50 ms; after this the sweep sends it anyway.
+NOTIFY_SWEEP_AFTER = timedelta(minutes=2)
 
 _REPORTER_TEXT: dict[str, tuple[str, str]] = {
     # event: (subject, body) — formatted with the report's fields; translated to the report's language.
@@ -93,9 +98,9 @@ def _render(
         return _(subject) % params, _(body) % params
 
 
-def notify_reporter(*, report: Report, event: str, extra: str = "") -> None:
+def notify_reporter(*, report: Report, event: str, extra: str = "", include_merged: bool = True) -> None:
     """Tell the reporter (and reporters of reports merged into this one). Call inside the change's transaction."""
-    targets = [report, *Report.objects.filter(merged_into=report)]
+    targets = [report, *(Report.objects.filter(merged_into=report) if include_merged else [])]
     for target in targets:
         if not target.reporter_email:
             continue
@@ -126,11 +131,31 @@ def role_holder_ids(*, roles: tuple[str, ...]) -> set[int]:
 
 
 def _queue(notification: Notification) -> None:
-    from complaints.tasks import notification_send_task
-
     notification.save()
-    notification_id = notification.pk
-    transaction.on_commit(lambda: notification_send_task.delay(notification_id))
+    notification_pending_clock()
+    notification_send_on_commit(notification_id=notification.pk)
+
+
+def notification_pending_clock() -> None:
+    """Make sure the public index will bring the sweep here if the relay's batch is ever lost."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO deadlines_duedeadline (schema_name, report_id, kind, due_at, stage, next_action_at)"
+            " VALUES (%s, 0, %s, %s, 0, %s) ON CONFLICT (schema_name, report_id, kind) DO NOTHING",
+            [current_schema(), DeadlineKind.NOTIFY, *(2 * [timezone.now() + NOTIFY_SWEEP_AFTER])],
+        )
+
+
+def notifications_sweep() -> int:
+    """Re-queue notifications still pending a while after they were written (their batch was lost)."""
+    stale = list(
+        Notification.objects.filter(
+            status=NotificationStatus.PENDING, created_at__lte=timezone.now() - NOTIFY_SWEEP_AFTER / 2
+        ).values_list("pk", flat=True)[:5000]
+    )
+    for notification_id in stale:
+        notification_send_on_commit(notification_id=notification_id)
+    return len(stale)
 
 
 def notification_deliver(*, notification_id: int) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from complaints.models import Category
+from complaints.selectors import categories_forget
 
 # (code, Indonesian name, English name)
 DEFAULT_CATEGORIES: list[tuple[str, str, str]] = [
@@ -30,3 +31,4 @@ def categories_seed(pemda: Any = None) -> None:
     Category.objects.bulk_create(
         [Category(code=code, name=name, name_en=en) for code, name, en in DEFAULT_CATEGORIES if code not in existing]
     )
+    categories_forget()  # bulk_create sends no signals

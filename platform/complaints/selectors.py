@@ -14,10 +14,11 @@ from django.db.models.functions import Greatest
 from accounts.models import Membership, Role
 from agencies.models import Unit
 from complaints.calendar import WorkingCalendar
-from complaints.models import CalendarDay, CalendarDayKind, Report, Status
+from complaints.models import CalendarDay, CalendarDayKind, Category, Report, Status
 from tenants.context import current_tenant
 
 _CALENDAR_KEY = "complaints:calendar"
+_CATEGORIES_KEY = "complaints:categories"
 
 # Roles that see every report of the Pemda (officers see their unit's subtree only).
 WHOLE_TENANT_ROLES = {Role.TENANT_ADMIN, Role.VERIFIKATOR, Role.PIMPINAN, Role.AUDITOR}
@@ -38,6 +39,19 @@ def tenant_calendar() -> WorkingCalendar:
 
 def tenant_calendar_forget() -> None:
     cache.delete(_CALENDAR_KEY)
+
+
+def active_category(*, code: str) -> Category | None:
+    """An active category by code, from the tenant's cache (every intake needs one; they rarely change)."""
+    categories = cache.get(_CATEGORIES_KEY)
+    if categories is None:
+        categories = {c.code: c for c in Category.objects.filter(is_active=True)}
+        cache.set(_CATEGORIES_KEY, categories, 300)
+    return categories.get(code)  # type: ignore[no-any-return]
+
+
+def categories_forget() -> None:
+    cache.delete(_CATEGORIES_KEY)
 
 
 def units_of(memberships: list[Membership]) -> list[Unit]:

@@ -42,7 +42,14 @@ from complaints.models import (
     SlaBreach,
     Status,
 )
-from complaints.notifications import notify_reporter, notify_users, role_holder_ids, unit_staff_ids
+from complaints.notifications import (
+    NOTIFY_SWEEP_AFTER,
+    notifications_sweep,
+    notify_reporter,
+    notify_users,
+    role_holder_ids,
+    unit_staff_ids,
+)
 from complaints.selectors import tenant_calendar, tenant_calendar_forget
 from complaints.tracking import tracking_id_new
 from tenants.context import current_schema
@@ -173,7 +180,7 @@ def _report_submit(
         report_id=report.pk,
         data={"tracking_id": report.tracking_id, "channel": channel, "privacy": privacy, "category": category.code},
     )
-    notify_reporter(report=report, event="submitted")
+    notify_reporter(report=report, event="submitted", include_merged=False)  # nothing can be merged into it yet
     return Submission(report=report, reporter_token=token)
 
 
@@ -533,6 +540,13 @@ def sla_advance(*, deadline: DueDeadline) -> str:
     Claimed with a conditional UPDATE on the stage, so two workers never double-notify.
     """
     now = timezone.now()
+    if deadline.kind == DeadlineKind.NOTIFY:
+        resent = notifications_sweep()
+        if resent:
+            DueDeadline.objects.filter(pk=deadline.pk).update(next_action_at=now + NOTIFY_SWEEP_AFTER)
+        else:
+            DueDeadline.objects.filter(pk=deadline.pk).delete()
+        return f"notifications:{resent}"
     report = Report.objects.select_for_update().filter(pk=deadline.report_id).first()
     if report is None:
         DueDeadline.objects.filter(pk=deadline.pk).delete()

@@ -29,6 +29,20 @@ def notification_send_task(self: Any, notification_id: int) -> str:
         raise self.retry(exc=exc, countdown=30 * 2**self.request.retries) from exc
 
 
+@tenant_task(name="complaints.tasks.notification_send_batch_task", ignore_result=True)
+def notification_send_batch_task(notification_ids: list[int]) -> dict[str, int]:
+    """Send a relay batch; a failing one is retried alone, with back-off, as its own task."""
+    outcomes: dict[str, int] = {}
+    for notification_id in notification_ids:
+        try:
+            outcome = notification_deliver(notification_id=notification_id)
+        except Exception:
+            notification_send_task.apply_async(args=[notification_id], countdown=30)
+            outcome = "retrying"
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
+
+
 @tenant_task(name="complaints.tasks.sla_process_task", ignore_result=True)
 def sla_process_task() -> dict[str, int]:
     outcomes: dict[str, int] = {}

@@ -16,6 +16,8 @@ class DeadlineKind(models.TextChoices):
     VERIFY = "verify", _("verifikasi")
     RESPONSE = "response", _("tindak lanjut pertama")
     AUTOCLOSE = "autoclose", _("tutup otomatis")
+    # One per tenant (report_id 0): pending notifications to re-send if their batch was lost.
+    NOTIFY = "notify", _("notifikasi tertunda")
 
 
 class Stage(models.IntegerChoices):

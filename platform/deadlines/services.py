@@ -14,11 +14,21 @@ REMINDER_LEAD = timedelta(hours=24)
 def deadline_set(*, report_id: int, kind: str, due_at: datetime) -> None:
     """Start (or restart) a clock. Autoclose clocks need no reminder; the others get one."""
     first_action = due_at if kind == DeadlineKind.AUTOCLOSE else due_at - REMINDER_LEAD
-    DueDeadline.objects.update_or_create(
-        schema_name=current_schema(),
-        report_id=report_id,
-        kind=kind,
-        defaults={"due_at": due_at, "stage": Stage.PENDING, "next_action_at": first_action},
+    # One INSERT ... ON CONFLICT DO UPDATE: no read, no savepoint, on the intake's hot path.
+    DueDeadline.objects.bulk_create(
+        [
+            DueDeadline(
+                schema_name=current_schema(),
+                report_id=report_id,
+                kind=kind,
+                due_at=due_at,
+                stage=Stage.PENDING,
+                next_action_at=first_action,
+            )
+        ],
+        update_conflicts=True,
+        unique_fields=["schema_name", "report_id", "kind"],
+        update_fields=["due_at", "stage", "next_action_at"],
     )
 
 

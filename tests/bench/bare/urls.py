@@ -1,5 +1,11 @@
-"""One DRF endpoint that validates a report-shaped body and inserts one row."""
+"""One DRF endpoint that validates the same report body as the real intake and inserts one row.
 
+Same input fields and checks as complaints.apis.ReportSubmitInput (minus what needs a tenant:
+the category is a plain code here), one INSERT of the same columns, no tenancy, audit,
+idempotency, encryption, SLA clock or outbox.
+"""
+
+import re
 import secrets
 
 from django.db import connection
@@ -10,14 +16,29 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+_PHONE_RE = re.compile(r"^\+?[0-9]{8,15}$")
+_NIK_RE = re.compile(r"^[0-9]{16}$")
+TYPES = ["pengaduan", "aspirasi", "informasi"]
+PRIVACY = ["public", "anonim", "rahasia", "anonim_rahasia"]
+CHANNELS = ["web", "mobile", "sms", "twitter", "email", "api"]
+
 
 class BareInput(serializers.Serializer):
-    type = serializers.CharField(max_length=16, default="pengaduan")
-    category = serializers.CharField(max_length=40)
+    type = serializers.ChoiceField(choices=TYPES, default="pengaduan")
+    category = serializers.SlugField(max_length=40)
     title = serializers.CharField(min_length=5, max_length=200)
     text = serializers.CharField(min_length=10, max_length=10000)
-    privacy = serializers.CharField(max_length=16, default="anonim_rahasia")
-    reporter_email = serializers.EmailField(required=False, default="")
+    privacy = serializers.ChoiceField(choices=PRIVACY, default="anonim_rahasia")
+    channel = serializers.ChoiceField(choices=CHANNELS, default="web")
+    reporter_name = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+    reporter_phone = serializers.RegexField(_PHONE_RE, required=False, allow_blank=True, default="")
+    reporter_email = serializers.EmailField(required=False, allow_blank=True, default="")
+    reporter_nik = serializers.RegexField(_NIK_RE, required=False, allow_blank=True, default="")
+    latitude = serializers.DecimalField(max_digits=9, decimal_places=6, min_value=-11, max_value=6, required=False)
+    longitude = serializers.DecimalField(max_digits=9, decimal_places=6, min_value=94, max_value=142, required=False)
+    address = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    kecamatan = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    kelurahan = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
 
 
 class BareSubmitApi(APIView):
@@ -26,22 +47,36 @@ class BareSubmitApi(APIView):
         data.is_valid(raise_exception=True)
         v = data.validated_data
         tracking_id = secrets.token_hex(5).upper()
+        now = timezone.now()
         with connection.cursor() as cursor:
             cursor.execute(
-                "INSERT INTO bare_report (tracking_id, type, category, title, text, privacy, reporter_email, "
-                "submitted_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                "INSERT INTO bare_report (tracking_id, type, category, title, original_title, text, privacy, channel,"
+                " reporter_name, reporter_phone, reporter_email, reporter_nik, latitude, longitude, address,"
+                " kecamatan, kelurahan, status, submitted_at)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'submitted', %s)",
                 [
                     tracking_id,
                     v["type"],
                     v["category"],
                     v["title"],
+                    v["title"],
                     v["text"],
                     v["privacy"],
+                    v["channel"],
+                    v["reporter_name"],
+                    v["reporter_phone"],
                     v["reporter_email"],
-                    timezone.now(),
+                    v["reporter_nik"],
+                    v.get("latitude"),
+                    v.get("longitude"),
+                    v["address"],
+                    v["kecamatan"],
+                    v["kelurahan"],
+                    now,
                 ],
             )
-        return Response({"tracking_id": tracking_id, "status": "submitted"}, status=status.HTTP_201_CREATED)
+        body = {"tracking_id": tracking_id, "status": "submitted", "submitted_at": now.isoformat()}
+        return Response(body, status=status.HTTP_201_CREATED)
 
 
 urlpatterns = [path("api/v1/reports/", BareSubmitApi.as_view())]
