@@ -98,14 +98,20 @@ def _render(
         return _(subject) % params, _(body) % params
 
 
-def notify_reporter(*, report: Report, event: str, extra: str = "", include_merged: bool = True) -> None:
+def reporter_notification(*, report: Report, event: str, extra: str = "") -> Notification | None:
+    """The (unsaved) message to this report's reporter, or None when they left no address."""
+    if not report.reporter_email:
+        return None
+    subject, body = _render(_REPORTER_TEXT, event, report, extra, report.language)
+    return Notification(report=report, to_reporter=True, event=event, subject=subject, body=body)
+
+
+def notify_reporter(*, report: Report, event: str, extra: str = "") -> None:
     """Tell the reporter (and reporters of reports merged into this one). Call inside the change's transaction."""
-    targets = [report, *(Report.objects.filter(merged_into=report) if include_merged else [])]
-    for target in targets:
-        if not target.reporter_email:
-            continue
-        subject, body = _render(_REPORTER_TEXT, event, target, extra, target.language)
-        _queue(Notification(report=target, to_reporter=True, event=event, subject=subject, body=body))
+    for target in [report, *Report.objects.filter(merged_into=report)]:
+        notification = reporter_notification(report=target, event=event, extra=extra)
+        if notification is not None:
+            _queue(notification)
 
 
 def notify_users(*, user_ids: set[int], report: Report, event: str, extra: str = "") -> None:

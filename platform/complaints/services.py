@@ -29,6 +29,7 @@ from complaints.attachments import CheckedFile
 from complaints.audit import Actor, audit_record
 from complaints.crypto import decrypt, encrypt
 from complaints.errors import InvalidTransition
+from complaints.intake import report_insert
 from complaints.models import (
     Attachment,
     AuthorKind,
@@ -47,9 +48,11 @@ from complaints.notifications import (
     notifications_sweep,
     notify_reporter,
     notify_users,
+    reporter_notification,
     role_holder_ids,
     unit_staff_ids,
 )
+from complaints.relay import notification_send_on_commit
 from complaints.selectors import tenant_calendar, tenant_calendar_forget
 from complaints.tracking import tracking_id_new
 from tenants.context import current_schema
@@ -108,20 +111,20 @@ def report_submit(
     """
     written: list[str] = []
     try:
-        with transaction.atomic():
-            return _report_submit(
-                type=type,
-                category=category,
-                title=title,
-                text=text,
-                reporter=reporter,
-                privacy=privacy,
-                channel=channel,
-                language=language,
-                location=location or {},
-                attachments=attachments or [],
-                written=written,
-            )
+        # A single statement (complaints.intake): atomic without an explicit transaction.
+        return _report_submit(
+            type=type,
+            category=category,
+            title=title,
+            text=text,
+            reporter=reporter,
+            privacy=privacy,
+            channel=channel,
+            language=language,
+            location=location or {},
+            attachments=attachments or [],
+            written=written,
+        )
     except BaseException:
         for stored in written:
             default_storage.delete(stored)
@@ -171,32 +174,42 @@ def _report_submit(
         submitted_at=now,
     )
     verify_due = report.verify_due_at = tenant_calendar().due_at(now, VERIFY_DAYS)
-    report.save()
-    _attach(report, attachments, written)
-    deadline_set(report_id=report.pk, kind=DeadlineKind.VERIFY, due_at=verify_due)
-    audit_record(
-        actor=Actor.reporter(),
-        action="submitted",
-        report_id=report.pk,
-        data={"tracking_id": report.tracking_id, "channel": channel, "privacy": privacy, "category": category.code},
+    notification = reporter_notification(report=report, event="submitted")
+    _report_id, notification_id = report_insert(
+        report=report,
+        attachments=_store_attachments(report, attachments, written),
+        notification=notification,
+        verify_due_at=verify_due,
+        notify_sweep_at=now + NOTIFY_SWEEP_AFTER,
+        audit_data={
+            "tracking_id": report.tracking_id,
+            "channel": channel,
+            "privacy": privacy,
+            "category": category.code,
+        },
     )
-    notify_reporter(report=report, event="submitted", include_merged=False)  # nothing can be merged into it yet
+    if notification_id is not None:
+        notification_send_on_commit(notification_id=notification_id)
     return Submission(report=report, reporter_token=token)
 
 
-def _attach(report: Report, files: list[CheckedFile], written: list[str]) -> None:
+def _store_attachments(report: Report, files: list[CheckedFile], written: list[str]) -> list[Attachment]:
+    """Write the files (names made here, never taken from the upload); rows are inserted by the caller."""
+    rows = []
     for checked in files:
-        # Names are made here, never taken from the upload.
         name = f"{current_schema()}/reports/{report.tracking_id}/{secrets.token_hex(8)}.{checked.extension}"
         stored = default_storage.save(name, ContentFile(checked.content))
         written.append(stored)
-        Attachment.objects.create(
-            report=report,
-            file=stored,
-            content_type=checked.content_type,
-            size=len(checked.content),
-            sha256=hashlib.sha256(checked.content).hexdigest(),
+        rows.append(
+            Attachment(
+                file=stored,
+                content_type=checked.content_type,
+                size=len(checked.content),
+                sha256=hashlib.sha256(checked.content).hexdigest(),
+                created_at=timezone.now(),
+            )
         )
+    return rows
 
 
 @transaction.atomic
