@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.cache import caches
 
+from lapor.localcache import local_forget, local_get
 from tenants.models import Domain, Pemda
 
 _MISSING = "__unknown_host__"
@@ -22,6 +23,10 @@ def _key(hostname: str) -> str:
 
 
 def tenant_for_host(hostname: str) -> Pemda | None:
+    return local_get(_key(hostname), lambda: _tenant_for_host(hostname))
+
+
+def _tenant_for_host(hostname: str) -> Pemda | None:
     cache = caches["tenancy"]
     cached = cache.get(_key(hostname))
     if cached == _MISSING:
@@ -37,9 +42,12 @@ def tenant_for_host(hostname: str) -> Pemda | None:
 
 
 def forget_host(hostname: str) -> None:
+    local_forget(_key(hostname))
     caches["tenancy"].delete(_key(hostname))
 
 
 def forget_tenant(tenant_id: int) -> None:
     hosts = Domain.objects.filter(tenant_id=tenant_id).values_list("domain", flat=True)
+    for host in hosts:
+        local_forget(_key(host))
     caches["tenancy"].delete_many([_key(h) for h in hosts])

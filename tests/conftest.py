@@ -16,6 +16,7 @@ from django.core.cache import caches
 from django.db import connection
 from django_tenants.utils import tenant_context
 
+from lapor.localcache import local_clear
 from tenants.models import Pemda, PemdaKind, TimeZone
 from tenants.pilot import JAKARTA
 from tenants.services import PemdaSpec, hub_ensure, pemda_create
@@ -59,6 +60,7 @@ def _public_schema_and_clean_caches() -> Iterator[None]:
     # Each test starts in the public schema with empty caches, as a fresh request would.
     caches["tenancy"].clear()
     caches["default"].clear()
+    local_clear()
     yield
     connection.set_schema_to_public()
 

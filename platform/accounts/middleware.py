@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
 
@@ -26,6 +27,9 @@ class TenantMembershipMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.memberships = []  # type: ignore[attr-defined]
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            # No session, so no logged-in user: skip loading one (API clients authenticate in DRF).
+            return self.get_response(request)
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             request.user = apply_tenant_membership(request, user)  # type: ignore[assignment]

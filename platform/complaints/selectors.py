@@ -15,7 +15,8 @@ from accounts.models import Membership, Role
 from agencies.models import Unit
 from complaints.calendar import WorkingCalendar
 from complaints.models import CalendarDay, CalendarDayKind, Category, Report, Status
-from tenants.context import current_tenant
+from lapor.localcache import local_forget, local_get
+from tenants.context import current_schema, current_tenant
 
 _CALENDAR_KEY = "complaints:calendar"
 _CATEGORIES_KEY = "complaints:categories"
@@ -26,6 +27,10 @@ WHOLE_TENANT_ROLES = {Role.TENANT_ADMIN, Role.VERIFIKATOR, Role.PIMPINAN, Role.A
 
 def tenant_calendar() -> WorkingCalendar:
     """The current Pemda's working-day calendar (cached per tenant; cleared when a day changes)."""
+    return local_get(f"{current_schema()}:{_CALENDAR_KEY}", _load_calendar)
+
+
+def _load_calendar() -> WorkingCalendar:
     days = cache.get(_CALENDAR_KEY)
     if days is None:
         days = list(CalendarDay.objects.values_list("date", "kind"))
@@ -38,19 +43,25 @@ def tenant_calendar() -> WorkingCalendar:
 
 
 def tenant_calendar_forget() -> None:
+    local_forget(f"{current_schema()}:{_CALENDAR_KEY}")
     cache.delete(_CALENDAR_KEY)
 
 
 def active_category(*, code: str) -> Category | None:
     """An active category by code, from the tenant's cache (every intake needs one; they rarely change)."""
+    return local_get(f"{current_schema()}:{_CATEGORIES_KEY}", _load_categories).get(code)
+
+
+def _load_categories() -> dict[str, Category]:
     categories = cache.get(_CATEGORIES_KEY)
     if categories is None:
         categories = {c.code: c for c in Category.objects.filter(is_active=True)}
         cache.set(_CATEGORIES_KEY, categories, 300)
-    return categories.get(code)  # type: ignore[no-any-return]
+    return categories  # type: ignore[no-any-return]
 
 
 def categories_forget() -> None:
+    local_forget(f"{current_schema()}:{_CATEGORIES_KEY}")
     cache.delete(_CATEGORIES_KEY)
 
 
