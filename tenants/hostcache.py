@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.cache import caches
 
-from tenants.models import Domain, Pemda
+from tenants.models import Domain, Pemda, PemdaStatus
 
 _MISSING = "__unknown_host__"
 _NEGATIVE_TTL = 10
@@ -32,7 +32,9 @@ def tenant_for_host(hostname: str) -> Pemda | None:
     if domain is None:
         cache.set(_key(hostname), _MISSING, _NEGATIVE_TTL)
         return None
-    cache.set(_key(hostname), domain.tenant, settings.TENANT_HOST_CACHE_SECONDS)
+    # A Pemda being provisioned turns live within seconds: do not keep serving its 404 from cache.
+    if domain.tenant.status != PemdaStatus.PROVISIONING:
+        cache.set(_key(hostname), domain.tenant, settings.TENANT_HOST_CACHE_SECONDS)
     return domain.tenant
 
 

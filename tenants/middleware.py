@@ -1,19 +1,24 @@
-"""Tenant selection per request, through the cached host lookup."""
+"""Tenant selection per request, through the cached host lookup; archived Pemda are read-only."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
 from django_tenants.middleware.main import TenantMainMiddleware
 
 from tenants import hostcache
 from tenants.models import PemdaStatus
+
+_SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
 class CachedTenantMiddleware(TenantMainMiddleware):
     """django-tenants' middleware with the domain lookup served from tenants.hostcache.
 
     An unknown host gets the 404 page of tenants.views.unknown_host: never the hub, never a 500.
+    An archived Pemda still shows its pages, but refuses every write with 403 before any view runs.
     """
 
     def get_tenant(self, domain_model: Any, hostname: str) -> Any:
@@ -22,3 +27,13 @@ class CachedTenantMiddleware(TenantMainMiddleware):
         if tenant is None or tenant.status == PemdaStatus.PROVISIONING:
             raise domain_model.DoesNotExist(hostname)
         return tenant
+
+    def process_request(self, request: HttpRequest) -> HttpResponse | None:
+        response = super().process_request(request)
+        if response is not None:
+            return response
+        tenant = getattr(request, "tenant", None)
+        if tenant is not None and tenant.status == PemdaStatus.ARCHIVED and request.method not in _SAFE_METHODS:
+            body = render_to_string("tenants/archived.html", {"pemda": tenant})
+            return HttpResponse(body, status=403)
+        return None

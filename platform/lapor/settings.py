@@ -52,6 +52,8 @@ TENANT_LIMIT_SET_CALLS = True
 # Seconds a host -> tenant lookup is cached (invalidated on Domain/Pemda change).
 TENANT_HOST_CACHE_SECONDS = env_int("LAPOR_TENANT_HOST_CACHE_SECONDS", 300, minimum=0)
 DEFAULT_NOT_FOUND_TENANT_VIEW = "tenants.views.unknown_host"
+# Idempotent `seed(pemda)` functions run in a new Pemda's schema during onboarding, after its SKPD tree.
+LAPOR_TENANT_SEEDERS = ["tenants.skpd.skpd_seed"]
 
 SHARED_APPS = [
     "django_tenants",
