@@ -225,6 +225,8 @@ def pemda_delete(*, code: str, confirm: str) -> None:
     if pemda.children.exists():
         raise OnboardingError(_("%(p)s masih punya kabupaten/kota terdaftar.") % {"p": pemda})
     _forget(pemda.pk)
+    # The registry lives in public; django-tenants also refuses to delete a tenant from another schema.
+    connection.set_schema_to_public()
     with connection.cursor() as cursor:
         cursor.execute(f'DROP SCHEMA IF EXISTS "{pemda.schema_name}" CASCADE')
     pemda.delete()

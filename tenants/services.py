@@ -87,6 +87,22 @@ def _normalise_hosts(domains: list[str] | None, slug: str) -> list[str]:
     return list(dict.fromkeys(hosts))
 
 
+def _check_domains_free(*, spec: PemdaSpec, domains: list[str] | None) -> list[str]:
+    hosts = _normalise_hosts(domains, spec.slug)
+    taken = (
+        Domain.objects.filter(domain__in=hosts)
+        .exclude(tenant__schema_name=schema_name_for_code(spec.code))
+        .select_related("tenant")
+        .first()
+    )
+    if taken is not None:
+        raise OnboardingError(
+            _("Domain %(d)s sudah dipakai oleh %(p)s; tidak ada yang dibuat. (Domain already used by another Pemda.)")
+            % {"d": taken.domain, "p": taken.tenant}
+        )
+    return hosts
+
+
 @transaction.atomic
 def pemda_register(*, spec: PemdaSpec, domains: list[str] | None = None) -> Pemda:
     """Registry row (status provisioning) and domains; returns the existing row when registered.
@@ -100,13 +116,7 @@ def pemda_register(*, spec: PemdaSpec, domains: list[str] | None = None) -> Pemd
         raise OnboardingError(_("Jenis Pemda tidak dikenal: %(k)s") % {"k": spec.kind})
     if spec.timezone not in TimeZone.values:
         raise OnboardingError(_("Zona waktu tidak dikenal: %(tz)s") % {"tz": spec.timezone})
-    hosts = _normalise_hosts(domains, spec.slug)
-    taken = Domain.objects.filter(domain__in=hosts).exclude(tenant__schema_name=schema).select_related("tenant").first()
-    if taken is not None:
-        raise OnboardingError(
-            _("Domain %(d)s sudah dipakai oleh %(p)s; tidak ada yang dibuat. (Domain already used by another Pemda.)")
-            % {"d": taken.domain, "p": taken.tenant}
-        )
+    hosts = _check_domains_free(spec=spec, domains=domains)
     pemda = Pemda.objects.filter(code=spec.code).first()
     if pemda is None:
         other = Pemda.objects.filter(slug=spec.slug).first()
@@ -270,10 +280,13 @@ def pemda_onboard(
     OnboardingError before anything is written.
     """
     region = region_or_error(code)
+    spec = PemdaSpec.from_region(region)
+    # Checked before the province is onboarded too: bad input writes nothing at all.
+    _check_domains_free(spec=spec, domains=domains)
     results: list[OnboardingResult] = []
     if region.province_code and not Pemda.objects.filter(code=region.province_code).exists():
         results += pemda_onboard(code=region.province_code)
-    pemda = pemda_register(spec=PemdaSpec.from_region(region), domains=domains)
+    pemda = pemda_register(spec=spec, domains=domains)
     results.append(pemda_provision(pemda_id=pemda.pk, admin_email=admin_email, reseed=reseed))
     return results
 

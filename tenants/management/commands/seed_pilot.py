@@ -14,8 +14,9 @@ from django_tenants.utils import tenant_context
 
 from accounts.models import Membership, Role
 from agencies.services import unit_ensure
+from tenants.models import Pemda
 from tenants.pilot import JAKARTA, JAKARTA_UNITS
-from tenants.services import hub_ensure, pemda_create
+from tenants.services import hub_ensure, pemda_onboard
 
 
 class Command(BaseCommand):
@@ -31,7 +32,13 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         hub = hub_ensure()
-        jakarta = pemda_create(spec=JAKARTA)
+        # The pilot goes through the same onboarding as every Pemda (standard SKPD tree, seeders,
+        # calendar); reseed so a database from before a new seeder gets it too.
+        for result in pemda_onboard(code=JAKARTA.code, reseed=True):
+            self.stdout.write(result.message)
+            if result.login_url:
+                self.stdout.write(f"  {result.admin_username}: {result.login_url}")
+        jakarta = Pemda.objects.get(code=JAKARTA.code)
         with tenant_context(jakarta):
             units: dict[str, Any] = {}
             for code, name, short, kind, parent in JAKARTA_UNITS:
