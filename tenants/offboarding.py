@@ -228,5 +228,7 @@ def pemda_delete(*, code: str, confirm: str) -> None:
     # The registry lives in public; django-tenants also refuses to delete a tenant from another schema.
     connection.set_schema_to_public()
     with connection.cursor() as cursor:
+        # Deferred FK checks still pending in this transaction would block DROP: run them now.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(f'DROP SCHEMA IF EXISTS "{pemda.schema_name}" CASCADE')
     pemda.delete()
