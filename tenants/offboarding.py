@@ -23,6 +23,7 @@ from django_tenants.utils import schema_exists
 
 from accounts.models import Membership
 from tenants import hostcache
+from tenants.context import use_public_schema
 from tenants.models import Domain, Pemda, PemdaKind, PemdaStatus, WorkCalendar
 from tenants.schemas import pg_client_command
 from tenants.services import OnboardingError
@@ -226,7 +227,7 @@ def pemda_delete(*, code: str, confirm: str) -> None:
         raise OnboardingError(_("%(p)s masih punya kabupaten/kota terdaftar.") % {"p": pemda})
     _forget(pemda.pk)
     # The registry lives in public; django-tenants also refuses to delete a tenant from another schema.
-    connection.set_schema_to_public()
+    use_public_schema()
     with connection.cursor() as cursor:
         # Deferred FK checks still pending in this transaction would block DROP: run them now.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")

@@ -39,6 +39,7 @@ from django.db.migrations.state import ProjectState
 from django.db.models.signals import post_migrate
 from django_tenants.utils import schema_exists
 
+from tenants.context import use_public_schema, use_schema
 from tenants.validators import validate_schema_name
 
 # Never a Pemda (Pemda schemas are pemda_NN[_NN]); the DDL substitution relies on this name being
@@ -137,13 +138,13 @@ def schema_migrate_pending(*, schema_name: str) -> list[str]:
             applied = _applied_in(schema_name)
             if applied is None:
                 # Like django-tenants: the recorder table must be created in this schema, not found in public.
-                connection.set_schema(schema_name, include_public=False)
+                use_schema(schema_name, include_public=False)
                 MigrationRecorder(connection).ensure_schema()
                 applied = set()
             pending = loaded.pending(applied)
             if not pending:
                 return []
-            connection.set_schema(schema_name)
+            use_schema(schema_name)
             state = loaded.state_before(pending)
             for migration in pending:
                 with connection.schema_editor(atomic=migration.atomic) as editor:
@@ -175,7 +176,7 @@ def schema_migrate_pending(*, schema_name: str) -> list[str]:
     except Exception as exc:
         raise SchemaError(f"{schema_name}: {type(exc).__name__}: {str(exc).strip().splitlines()[0]}") from exc
     finally:
-        connection.set_schema_to_public()
+        use_public_schema()
 
 
 # --- the template -----------------------------------------------------------------------------------

@@ -17,12 +17,13 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django_tenants.utils import get_public_schema_name, schema_exists
 
 from tenants import hostcache
+from tenants.context import use_public_schema, use_tenant
 from tenants.models import Domain, Pemda, PemdaKind, PemdaStatus, TimeZone, WorkCalendar
 from tenants.regions import Region, region_get, region_suggestions
 from tenants.schemas import schema_ensure, schema_migrate_pending
@@ -189,13 +190,13 @@ def login_url(*, pemda: Pemda, token: str) -> str:
 def _seed_in_schema(pemda: Pemda) -> int:
     from agencies.models import Unit
 
-    connection.set_tenant(pemda)
+    use_tenant(pemda)
     try:
         for seed in tenant_seeders():
             seed(pemda)
         return Unit.objects.count()
     finally:
-        connection.set_schema_to_public()
+        use_public_schema()
 
 
 def pemda_provision(

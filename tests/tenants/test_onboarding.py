@@ -147,7 +147,7 @@ def test_unknown_code_is_refused_with_the_closest_pemda(hub: Pemda) -> None:
         pemda_onboard(code="73.99")
     message = " ".join(error.value.messages)
     assert "tidak dikenal" in message and "73.71 Kota Makassar" in message
-    with pytest.raises(OnboardingError, match="73.71 Kota Makassar"):
+    with pytest.raises(OnboardingError, match=r"73\.71 Kota Makassar"):
         pemda_onboard(code="makasar")
     assert not Pemda.objects.filter(code__startswith="73").exists()
 
@@ -209,3 +209,27 @@ def _schema_count() -> int:
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'pemda\\_%%'")
         return int(cursor.fetchone()[0])
+
+
+def test_command_refuses_an_unknown_code_naming_the_closest(hub: Pemda) -> None:
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match=r"Yang paling mirip: 32\.79 Kota Banjar"):
+        call_command("onboard_pemda", "32.99")
+    with pytest.raises(CommandError, match="salah satu"):
+        call_command("onboard_pemda", "32.73", "--all")
+
+
+def test_command_issues_a_new_link_and_revokes_the_old_one(hub: Pemda) -> None:
+    import io
+
+    from django.core.management import call_command
+
+    first = pemda_onboard(code="75.71")[-1].login_url
+    out = io.StringIO()
+    call_command("onboard_pemda", "75.71", "--new-link", stdout=out)
+    second = out.getvalue().split("admin-kota-gorontalo: ", 1)[1].split()[0]
+    assert second != first and "/masuk/" in second
+    host = "kota-gorontalo.localhost"
+    assert Client().post(first.split(":8000", 1)[1], HTTP_HOST=host).status_code == 410
+    assert Client().post(second.split(":8000", 1)[1], HTTP_HOST=host).status_code == 302

@@ -11,7 +11,7 @@ import os
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, cast
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -63,7 +63,8 @@ class Command(BaseCommand):
         parser.add_argument("--new-link", action="store_true", help="issue a new login link for the first admin")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        self.console = Console(file=getattr(self.stdout, "_out", self.stdout), width=120)
+        # rich writes partial lines; Django's OutputWrapper would end each one with a newline.
+        self.console = Console(file=cast("IO[str]", self.stdout._out), width=120)
         codes: list[str] = options["codes"]
         provinces: list[str] = options["province"]
         if sum(bool(x) for x in (codes, provinces, options["all"])) != 1:
