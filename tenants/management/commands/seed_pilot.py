@@ -13,6 +13,7 @@ from django.db import transaction
 from django_tenants.utils import tenant_context
 
 from accounts.models import Membership, Role
+from agencies.models import Unit
 from agencies.services import unit_ensure
 from tenants.models import Pemda
 from tenants.pilot import JAKARTA, JAKARTA_UNITS
@@ -47,7 +48,9 @@ class Command(BaseCommand):
                 )
         username = options["admin_username"]
         password = self._admin(username=username, path=Path(options["credentials_file"]), hub=hub, jakarta=jakarta)
-        self.stdout.write(f"seeded: hub, {jakarta} with {len(JAKARTA_UNITS)} SKPD units")
+        with tenant_context(jakarta):
+            count = Unit.objects.count()
+        self.stdout.write(f"seeded: hub, {jakarta} with {count} SKPD units")
         self.stdout.write(f"admin login: {username} / {password}")
 
     @transaction.atomic
