@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint check-migrations bench bench-intake db-start db-stop clean
+.PHONY: run test lint check-migrations bench bench-intake bench-onboarding db-start db-stop clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version.split()[0]'
@@ -26,8 +26,15 @@ lint: $(STAMP)
 check-migrations: $(STAMP)
 	$(PY) -m deploy.local manage makemigrations --check --dry-run
 
-bench: bench-intake
+# Every bench-<name> target in this file, one after another.
+bench: $(STAMP)
+	@for target in $$(grep -oE '^bench-[a-z0-9-]+:' Makefile | tr -d ':'); do $(MAKE) --no-print-directory $$target || exit 1; done
 
+# Onboarding of all 552 Pemda, one new migration to all, web worker RSS (own database lapor_bench).
+bench-onboarding: $(STAMP)
+	$(PY) tests/bench/bench_onboarding.py $(BENCH_ARGS)
+
+# Report intake through gunicorn against a bare DRF insert (own database lapor_bench_intake).
 bench-intake: $(STAMP)
 	$(PY) -m deploy.local bench intake $(BENCH_ARGS)
 

@@ -27,3 +27,12 @@ def current_tenant() -> Pemda:
 
 def use_public_schema() -> None:
     _conn().set_schema_to_public()
+
+
+def use_tenant(tenant: Pemda) -> None:
+    _conn().set_tenant(tenant)
+
+
+def use_schema(schema_name: str, *, include_public: bool = True) -> None:
+    """Point the connection at a schema that may have no Pemda row (the onboarding template)."""
+    _conn().set_schema(schema_name, include_public=include_public)

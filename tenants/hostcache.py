@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.cache import caches
 
 from lapor.localcache import local_forget, local_get
-from tenants.models import Domain, Pemda
+from tenants.models import Domain, Pemda, PemdaStatus
 
 _MISSING = "__unknown_host__"
 _NEGATIVE_TTL = 10
@@ -23,7 +23,11 @@ def _key(hostname: str) -> str:
 
 
 def tenant_for_host(hostname: str) -> Pemda | None:
-    return local_get(_key(hostname), lambda: _tenant_for_host(hostname))
+    return local_get(
+        _key(hostname),
+        lambda: _tenant_for_host(hostname),
+        keep=lambda tenant: tenant is None or tenant.status != PemdaStatus.PROVISIONING,
+    )
 
 
 def _tenant_for_host(hostname: str) -> Pemda | None:
@@ -37,7 +41,9 @@ def _tenant_for_host(hostname: str) -> Pemda | None:
     if domain is None:
         cache.set(_key(hostname), _MISSING, _NEGATIVE_TTL)
         return None
-    cache.set(_key(hostname), domain.tenant, settings.TENANT_HOST_CACHE_SECONDS)
+    # A Pemda being provisioned turns live within seconds: do not keep serving its 404 from cache.
+    if domain.tenant.status != PemdaStatus.PROVISIONING:
+        cache.set(_key(hostname), domain.tenant, settings.TENANT_HOST_CACHE_SECONDS)
     return domain.tenant
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -110,3 +111,30 @@ class Domain(DomainMixin):
 
     def __str__(self) -> str:
         return self.domain
+
+
+def _monday_to_friday() -> list[int]:
+    return [1, 2, 3, 4, 5]
+
+
+class WorkCalendar(models.Model):
+    """How a Pemda counts hari kerja for its deadlines (3 days to verify, 5 to answer, 10 to close).
+
+    National holidays and cuti bersama come from the SKB 3 Menteri (lokal.holidays); this row holds
+    what differs per Pemda: its work week, whether it observes cuti bersama, and regional holidays
+    (a regional anniversary, Nyepi-adjacent days in Bali). The time zone is the Pemda's own.
+    """
+
+    pemda = models.OneToOneField(Pemda, on_delete=models.CASCADE, primary_key=True, related_name="calendar")
+    # ISO weekdays (1 = Monday ... 7 = Sunday) on which the offices work.
+    work_weekdays = ArrayField(models.PositiveSmallIntegerField(), default=_monday_to_friday, size=7)
+    observes_cuti_bersama = models.BooleanField(_("mengikuti cuti bersama"), default=True)
+    # [{"date": "2026-04-01", "name": "Hari Jadi Kota"}]
+    regional_holidays = models.JSONField(_("hari libur daerah"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("kalender kerja")
+        verbose_name_plural = _("kalender kerja")
+
+    def __str__(self) -> str:
+        return f"kalender {self.pemda_id}"

@@ -51,3 +51,25 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}@{self.tenant_id}:{self.role}"
+
+
+class LoginLink(models.Model):
+    """A one-time link that logs a user in on one Pemda's host (the first admin of a new Pemda).
+
+    Only a SHA-256 of the token is stored: the link itself is shown once, to whoever onboarded
+    the Pemda, and a database dump does not contain usable links.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="login_links")
+    tenant = models.ForeignKey("tenants.Pemda", on_delete=models.CASCADE, related_name="login_links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("tautan masuk sekali pakai")
+        verbose_name_plural = _("tautan masuk sekali pakai")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}@{self.tenant_id} ({'terpakai' if self.used_at else 'belum dipakai'})"

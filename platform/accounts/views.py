@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.contrib.auth import authenticate, login, logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -12,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.selectors import memberships_for
+from accounts.services import login_link_consume
 from tenants.context import current_tenant
 
 
@@ -78,3 +81,18 @@ class LogoutApi(APIView):
     def post(self, request: Request) -> Response:
         logout(request._request)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def login_link(request: HttpRequest, token: str) -> HttpResponse:
+    """One-time sign-in: GET shows a button, POST consumes the link and opens a session on this host.
+
+    GET never consumes the link: mail scanners and chat previews open links, and must not burn them.
+    """
+    tenant = current_tenant()
+    if request.method == "POST":
+        user = login_link_consume(token=token, tenant=tenant)
+        if user is not None:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect("/")
+        return render(request, "accounts/login_link.html", {"pemda": tenant, "invalid": True}, status=410)
+    return render(request, "accounts/login_link.html", {"pemda": tenant, "invalid": False})

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django.contrib.postgres.search import TrigramSimilarity
 from django.core.cache import cache
@@ -13,10 +12,11 @@ from django.db.models.functions import Greatest
 
 from accounts.models import Membership, Role
 from agencies.models import Unit
-from complaints.calendar import WorkingCalendar
 from complaints.models import CalendarDay, CalendarDayKind, Category, Report, Status
 from lapor.localcache import local_forget, local_get
+from tenants.calendar import WorkingCalendar
 from tenants.context import current_schema, current_tenant
+from tenants.models import WorkCalendar
 
 _CALENDAR_KEY = "complaints:calendar"
 _CATEGORIES_KEY = "complaints:categories"
@@ -31,12 +31,18 @@ def tenant_calendar() -> WorkingCalendar:
 
 
 def _load_calendar() -> WorkingCalendar:
-    days = cache.get(_CALENDAR_KEY)
-    if days is None:
-        days = list(CalendarDay.objects.values_list("date", "kind"))
-        cache.set(_CALENDAR_KEY, days, 300)
-    return WorkingCalendar(
-        tz=ZoneInfo(current_tenant().timezone),
+    pemda = current_tenant()
+    loaded = cache.get(_CALENDAR_KEY)
+    if loaded is None:
+        loaded = (
+            WorkCalendar.objects.filter(pemda_id=pemda.pk).first(),
+            list(CalendarDay.objects.values_list("date", "kind")),
+        )
+        cache.set(_CALENDAR_KEY, loaded, 300)
+    settings, days = loaded
+    return WorkingCalendar.for_pemda(
+        timezone=pemda.timezone,
+        settings=settings,
         extra_holidays=frozenset(d for d, kind in days if kind != CalendarDayKind.WORKING),
         extra_working_days=frozenset(d for d, kind in days if kind == CalendarDayKind.WORKING),
     )

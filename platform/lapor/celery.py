@@ -15,9 +15,13 @@ from typing import Any
 from celery import Task
 from tenant_schemas_celery.app import CeleryApp
 
+from lapor.env import env_int
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lapor.settings")
 
-from django.conf import settings
+# Seconds between SLA scans (one query over the public deadline index, whatever the tenant count).
+# Read here, not from django.conf.settings: this module is imported while the settings load.
+SLA_SCAN_SECONDS = env_int("LAPOR_SLA_SCAN_SECONDS", 60, minimum=5)
 
 app = CeleryApp("lapor")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -33,7 +37,7 @@ app.conf.update(
     imports=("lapor.tasks",),
     beat_schedule={
         "worker-heartbeat": {"task": "lapor.tasks.worker_heartbeat_task", "schedule": 30.0},
-        "sla-scan": {"task": "deadlines.tasks.sla_scan_task", "schedule": float(settings.LAPOR_SLA_SCAN_SECONDS)},
+        "sla-scan": {"task": "deadlines.tasks.sla_scan_task", "schedule": float(SLA_SCAN_SECONDS)},
     },
 )
 app.autodiscover_tasks()

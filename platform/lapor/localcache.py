@@ -22,13 +22,15 @@ _lock = threading.Lock()
 _MISSING = object()
 
 
-def local_get(key: str, loader: Callable[[], T]) -> T:
+def local_get(key: str, loader: Callable[[], T], keep: Callable[[T], bool] | None = None) -> T:
+    """The memoized value, else `loader()` (remembered unless `keep` says otherwise)."""
     with _lock:
         value = _memo.get(key, _MISSING)
     if value is _MISSING:
         value = loader()
-        with _lock:
-            _memo[key] = value
+        if keep is None or keep(value):
+            with _lock:
+                _memo[key] = value
     return value  # type: ignore[no-any-return]
 
 

@@ -52,6 +52,8 @@ TENANT_LIMIT_SET_CALLS = True
 # Seconds a host -> tenant lookup is cached (invalidated on Domain/Pemda change).
 TENANT_HOST_CACHE_SECONDS = env_int("LAPOR_TENANT_HOST_CACHE_SECONDS", 300, minimum=0)
 DEFAULT_NOT_FOUND_TENANT_VIEW = "tenants.views.unknown_host"
+# Idempotent `seed(pemda)` functions run in a new Pemda's schema during onboarding, after its SKPD tree.
+LAPOR_TENANT_SEEDERS = ["tenants.skpd.skpd_seed", "complaints.seed.categories_seed"]
 
 SHARED_APPS = [
     "django_tenants",
@@ -205,8 +207,6 @@ LAPOR_MAX_ATTACHMENT_BYTES = env_int("LAPOR_MAX_ATTACHMENT_BYTES", 5 * 1024 * 10
 LAPOR_MAX_ATTACHMENTS = env_int("LAPOR_MAX_ATTACHMENTS", 5, minimum=0, maximum=20)
 DATA_UPLOAD_MAX_MEMORY_SIZE = LAPOR_MAX_ATTACHMENT_BYTES * (LAPOR_MAX_ATTACHMENTS + 1)
 FILE_UPLOAD_MAX_MEMORY_SIZE = LAPOR_MAX_ATTACHMENT_BYTES
-# Seconds between SLA scans (one query over the public deadline index, whatever the tenant count).
-LAPOR_SLA_SCAN_SECONDS = env_int("LAPOR_SLA_SCAN_SECONDS", 60, minimum=5)
 
 # --- e-mail ---------------------------------------------------------------------------------------
 EMAIL_HOST = env_str("EMAIL_HOST")

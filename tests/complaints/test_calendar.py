@@ -6,12 +6,12 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from complaints.audit import Actor
-from complaints.calendar import WorkingCalendar
 from complaints.models import CalendarDayKind
 from complaints.selectors import tenant_calendar
 from complaints.services import calendar_day_set
 from django_tenants.utils import tenant_context
 
+from tenants.calendar import WorkingCalendar
 from tenants.models import Pemda
 
 WIB = WorkingCalendar(tz=ZoneInfo("Asia/Jakarta"))

@@ -14,9 +14,11 @@ from django.db import transaction
 from django_tenants.utils import tenant_context
 
 from accounts.models import Membership, Role
+from agencies.models import Unit
 from agencies.services import unit_ensure
+from tenants.models import Pemda
 from tenants.pilot import JAKARTA, JAKARTA_UNITS
-from tenants.services import hub_ensure, pemda_create
+from tenants.services import hub_ensure, pemda_onboard
 
 
 class Command(BaseCommand):
@@ -32,7 +34,13 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         hub = hub_ensure()
-        jakarta = pemda_create(spec=JAKARTA)
+        # The pilot goes through the same onboarding as every Pemda (standard SKPD tree, seeders,
+        # calendar); reseed so a database from before a new seeder gets it too.
+        for result in pemda_onboard(code=JAKARTA.code, reseed=True):
+            self.stdout.write(result.message)
+            if result.login_url:
+                self.stdout.write(f"  {result.admin_username}: {result.login_url}")
+        jakarta = Pemda.objects.get(code=JAKARTA.code)
         with tenant_context(jakarta):
             categories_seed(jakarta)
             units: dict[str, Any] = {}
@@ -42,7 +50,9 @@ class Command(BaseCommand):
                 )
         username = options["admin_username"]
         password = self._admin(username=username, path=Path(options["credentials_file"]), hub=hub, jakarta=jakarta)
-        self.stdout.write(f"seeded: hub, {jakarta} with {len(JAKARTA_UNITS)} SKPD units")
+        with tenant_context(jakarta):
+            count = Unit.objects.count()
+        self.stdout.write(f"seeded: hub, {jakarta} with {count} SKPD units")
         self.stdout.write(f"admin login: {username} / {password}")
 
     @transaction.atomic

@@ -1,0 +1,91 @@
+"""Working days (hari kerja) of one Pemda, in its own time zone: the one rule every deadline uses.
+
+The Pemda's work week (tenants.WorkCalendar, Monday to Friday by default), minus Indonesia's
+national holidays and, when the Pemda observes them, cuti bersama (the `holidays` package,
+categories `public` and `government`), minus its regional holidays, adjusted by the day-by-day
+changes its admin makes (complaints.CalendarDay: a new cuti bersama, a substitute working day).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import holidays
+
+
+@lru_cache(maxsize=128)
+def _national(year: int, cuti_bersama: bool) -> frozenset[date]:
+    categories = ("public", "government") if cuti_bersama else ("public",)
+    return frozenset(holidays.country_holidays("ID", years=year, categories=categories).keys())
+
+
+MONDAY_TO_FRIDAY = frozenset({1, 2, 3, 4, 5})
+
+
+@dataclass(frozen=True)
+class WorkingCalendar:
+    tz: ZoneInfo
+    extra_holidays: frozenset[date] = field(default_factory=frozenset)
+    extra_working_days: frozenset[date] = field(default_factory=frozenset)
+    work_weekdays: frozenset[int] = MONDAY_TO_FRIDAY  # ISO: 1 = Monday ... 7 = Sunday
+    cuti_bersama: bool = True
+
+    def is_working_day(self, day: date) -> bool:
+        if day in self.extra_working_days:
+            return True
+        if day.isoweekday() not in self.work_weekdays or day in self.extra_holidays:
+            return False
+        return day not in _national(day.year, self.cuti_bersama)
+
+    def local_date(self, moment: datetime) -> date:
+        return moment.astimezone(self.tz).date()
+
+    def add_working_days(self, start: date, days: int) -> date:
+        """The `days`-th working day after `start` (start itself never counts)."""
+        current = start
+        remaining = days
+        while remaining > 0:
+            current += timedelta(days=1)
+            if self.is_working_day(current):
+                remaining -= 1
+        return current
+
+    @classmethod
+    def for_pemda(
+        cls,
+        *,
+        timezone: str,
+        settings: Any | None,
+        extra_holidays: frozenset[date] = frozenset(),
+        extra_working_days: frozenset[date] = frozenset(),
+    ) -> WorkingCalendar:
+        """Build from a Pemda's zone, its WorkCalendar row (None: the national defaults) and day overrides."""
+        regional: frozenset[date] = frozenset()
+        if settings is not None:
+            regional = frozenset(date.fromisoformat(h["date"]) for h in settings.regional_holidays if h.get("date"))
+        return cls(
+            tz=ZoneInfo(timezone),
+            extra_holidays=extra_holidays | regional,
+            extra_working_days=extra_working_days,
+            work_weekdays=frozenset(settings.work_weekdays) if settings is not None else MONDAY_TO_FRIDAY,
+            cuti_bersama=settings.observes_cuti_bersama if settings is not None else True,
+        )
+
+    def due_at(self, start: datetime, days: int) -> datetime:
+        """End (23:59:59 local) of the `days`-th working day after the local date of `start`."""
+        due_day = self.add_working_days(self.local_date(start), days)
+        return datetime.combine(due_day, time(23, 59, 59), tzinfo=self.tz)
+
+    def working_days_left(self, now: datetime, due: datetime) -> int:
+        """Working days after today's local date up to and including the due date (0 when overdue)."""
+        today, due_day = self.local_date(now), self.local_date(due)
+        count, current = 0, today
+        while current < due_day:
+            current += timedelta(days=1)
+            if self.is_working_day(current):
+                count += 1
+        return count

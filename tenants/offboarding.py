@@ -1,0 +1,235 @@
+"""Services for a Pemda leaving the platform: archive (read-only), export, restore, delete.
+
+An export is one tar file: `registry.json` (the Pemda's registry row, domains, work calendar and
+memberships, which live in the public schema) and `schema.dump` (pg_dump custom format of the
+Pemda's own schema). `pemda_restore` brings both back on any deployment of the same version.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import tarfile
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_tenants.utils import schema_exists
+
+from accounts.models import Membership
+from tenants import hostcache
+from tenants.context import use_public_schema
+from tenants.models import Domain, Pemda, PemdaKind, PemdaStatus, WorkCalendar
+from tenants.schemas import pg_client_command
+from tenants.services import OnboardingError
+from tenants.validators import schema_name_for_code
+
+EXPORT_FORMAT = 1
+
+
+def access_pemda(*, code: str) -> Pemda:
+    """The registered Pemda with this code (never the hub), or an OnboardingError."""
+    pemda = Pemda.objects.exclude(kind=PemdaKind.HUB).filter(code=code.strip()).first()
+    if pemda is None:
+        raise OnboardingError(_("Pemda %(c)s tidak terdaftar. (Not registered.)") % {"c": code}, code="not_found")
+    return pemda
+
+
+def _forget(pemda_id: int) -> None:
+    hostcache.forget_tenant(pemda_id)
+    transaction.on_commit(lambda: hostcache.forget_tenant(pemda_id))
+
+
+@transaction.atomic
+def pemda_archive(*, code: str) -> Pemda:
+    """Make a live Pemda read-only: its pages still open and the hub still lists it; writes are refused."""
+    pemda = access_pemda(code=code)
+    if pemda.status != PemdaStatus.ARCHIVED:
+        Pemda.objects.filter(pk=pemda.pk).update(status=PemdaStatus.ARCHIVED)
+        _forget(pemda.pk)
+        pemda.refresh_from_db()
+    return pemda
+
+
+@transaction.atomic
+def pemda_unarchive(*, code: str) -> Pemda:
+    pemda = access_pemda(code=code)
+    if pemda.status == PemdaStatus.ARCHIVED:
+        Pemda.objects.filter(pk=pemda.pk).update(status=PemdaStatus.LIVE)
+        _forget(pemda.pk)
+        pemda.refresh_from_db()
+    return pemda
+
+
+def _registry_record(pemda: Pemda) -> dict[str, Any]:
+    calendar = WorkCalendar.objects.filter(pemda=pemda).first()
+    return {
+        "format": EXPORT_FORMAT,
+        "exported_at": timezone.now().isoformat(),
+        "pemda": {
+            "code": pemda.code,
+            "name": pemda.name,
+            "kind": pemda.kind,
+            "slug": pemda.slug,
+            "timezone": pemda.timezone,
+            "status": pemda.status,
+            "schema_name": pemda.schema_name,
+            "parent_code": pemda.parent.code if pemda.parent else None,
+        },
+        "domains": list(pemda.domains.order_by("-is_primary", "domain").values("domain", "is_primary")),
+        "calendar": None
+        if calendar is None
+        else {
+            "work_weekdays": calendar.work_weekdays,
+            "observes_cuti_bersama": calendar.observes_cuti_bersama,
+            "regional_holidays": calendar.regional_holidays,
+        },
+        "memberships": [
+            {"username": m.user.get_username(), "email": m.user.email, "role": m.role, "unit_id": m.unit_id}
+            for m in Membership.objects.filter(tenant=pemda).select_related("user").order_by("id")
+        ],
+    }
+
+
+def pemda_export(*, code: str, directory: Path) -> Path:
+    """Write `<schema>-<time>.tar` (registry record + schema dump) into directory; returns its path.
+
+    The schema is dumped by pg_dump from a committed state (it runs on its own connection).
+    """
+    pemda = access_pemda(code=code)
+    if pemda.status == PemdaStatus.PROVISIONING:
+        raise OnboardingError(_("%(p)s belum selesai disiapkan; tidak ada yang diekspor.") % {"p": pemda})
+    directory.mkdir(parents=True, exist_ok=True)
+    stamp = timezone.now().strftime("%Y%m%dT%H%M%S")
+    target = directory / f"{pemda.schema_name}-{stamp}.tar"
+    record = json.dumps(_registry_record(pemda), indent=2, ensure_ascii=False).encode()
+    with tempfile.TemporaryDirectory() as tmp:
+        dump = Path(tmp) / "schema.dump"
+        argv, env = pg_client_command(
+            "pg_dump", "--format=custom", "--no-owner", "-n", pemda.schema_name, "-f", str(dump)
+        )
+        result = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=600)
+        if result.returncode != 0:
+            raise OnboardingError(_("Ekspor %(s)s gagal: %(e)s") % {"s": pemda.schema_name, "e": result.stderr.strip()})
+        with tarfile.open(target, "w") as tar:
+            info = tarfile.TarInfo("registry.json")
+            info.size = len(record)
+            tar.addfile(info, io.BytesIO(record))
+            tar.add(dump, arcname="schema.dump")
+    target.chmod(0o600)
+    return target
+
+
+def _read_export(path: Path) -> tuple[dict[str, Any], bytes]:
+    try:
+        with tarfile.open(path, "r") as tar:
+            record_file = tar.extractfile("registry.json")
+            dump_file = tar.extractfile("schema.dump")
+            if record_file is None or dump_file is None:
+                raise KeyError("schema.dump")
+            record = json.loads(record_file.read())
+            dump = dump_file.read()
+    except (OSError, KeyError, tarfile.TarError, json.JSONDecodeError) as exc:
+        raise OnboardingError(_("Berkas %(f)s bukan ekspor Pemda: %(e)s") % {"f": path, "e": exc}) from None
+    if record.get("format") != EXPORT_FORMAT:
+        raise OnboardingError(_("Format ekspor %(v)s tidak dikenal.") % {"v": record.get("format")})
+    return record, dump
+
+
+def pemda_restore(*, path: Path) -> Pemda:
+    """Bring an exported Pemda back: schema via pg_restore, then its registry rows in one transaction.
+
+    Refused (with nothing written) when the code, slug, schema or a domain is already in use.
+    If the registry part fails after the schema was restored, the schema is dropped again.
+    """
+    record, dump = _read_export(path)
+    info = record["pemda"]
+    schema = schema_name_for_code(info["code"])
+    if info["schema_name"] != schema:
+        raise OnboardingError(_("Ekspor tidak konsisten: skema %(s)s.") % {"s": info["schema_name"]})
+    if Pemda.objects.filter(code=info["code"]).exists() or schema_exists(schema):
+        raise OnboardingError(_("Pemda %(c)s sudah ada; hapus dulu sebelum memulihkan.") % {"c": info["code"]})
+    taken = Domain.objects.filter(domain__in=[d["domain"] for d in record["domains"]]).first()
+    if taken is not None:
+        raise OnboardingError(_("Domain %(d)s sudah dipakai.") % {"d": taken.domain})
+    parent = None
+    if info["parent_code"]:
+        parent = Pemda.objects.filter(code=info["parent_code"]).first()
+        if parent is None:
+            raise OnboardingError(_("Provinsi induk %(c)s belum terdaftar.") % {"c": info["parent_code"]})
+    with tempfile.NamedTemporaryFile(suffix=".dump") as handle:
+        handle.write(dump)
+        handle.flush()
+        argv, env = pg_client_command("pg_restore", "--no-owner", "--exit-on-error", "--single-transaction")
+        result = subprocess.run([*argv, handle.name], env=env, capture_output=True, text=True, timeout=600)
+    if result.returncode != 0:
+        raise OnboardingError(_("Pemulihan skema %(s)s gagal: %(e)s") % {"s": schema, "e": result.stderr.strip()})
+    try:
+        return _restore_registry(record, parent)
+    except Exception:
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        raise
+
+
+@transaction.atomic
+def _restore_registry(record: dict[str, Any], parent: Pemda | None) -> Pemda:
+    info = record["pemda"]
+    pemda = Pemda(
+        code=info["code"],
+        name=info["name"],
+        kind=info["kind"],
+        slug=info["slug"],
+        timezone=info["timezone"],
+        status=info["status"],
+        parent=parent,
+        schema_name=info["schema_name"],
+    )
+    pemda.full_clean(exclude=["schema_name"])
+    pemda.save()
+    for domain in record["domains"]:
+        Domain.objects.create(tenant=pemda, domain=domain["domain"], is_primary=domain["is_primary"])
+    if record["calendar"] is not None:
+        WorkCalendar.objects.create(pemda=pemda, **record["calendar"])
+    user_model = get_user_model()
+    for member in record["memberships"]:
+        user = user_model.objects.filter(username=member["username"]).first()
+        if user is None:
+            user = user_model(username=member["username"], email=member["email"])
+            user.set_unusable_password()
+            user.save()
+        Membership.objects.get_or_create(user=user, tenant=pemda, role=member["role"], unit_id=member["unit_id"])
+    return pemda
+
+
+@transaction.atomic
+def pemda_delete(*, code: str, confirm: str) -> None:
+    """Drop a Pemda's schema and registry rows; only when `confirm` repeats its code exactly.
+
+    Only an archived Pemda (or one whose onboarding never finished) can be deleted, and a province
+    only once none of its kabupaten/kota is registered.
+    """
+    pemda = access_pemda(code=code)
+    if confirm.strip() != pemda.code:
+        raise OnboardingError(
+            _("Konfirmasi harus sama persis dengan kode %(c)s; tidak ada yang dihapus. (Confirm with the exact code.)")
+            % {"c": pemda.code},
+            code="confirm",
+        )
+    if pemda.status == PemdaStatus.LIVE:
+        raise OnboardingError(_("%(p)s masih aktif: arsipkan dulu. (Archive it first.)") % {"p": pemda})
+    if pemda.children.exists():
+        raise OnboardingError(_("%(p)s masih punya kabupaten/kota terdaftar.") % {"p": pemda})
+    _forget(pemda.pk)
+    # The registry lives in public; django-tenants also refuses to delete a tenant from another schema.
+    use_public_schema()
+    with connection.cursor() as cursor:
+        # Deferred FK checks still pending in this transaction would block DROP: run them now.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(f'DROP SCHEMA IF EXISTS "{pemda.schema_name}" CASCADE')
+    pemda.delete()
