@@ -12,8 +12,8 @@ definitions, so the statement follows the models. The audit event goes through t
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from deadlines.models import DeadlineKind, Stage
@@ -23,11 +23,15 @@ from complaints.models import Attachment, Notification, Report
 from tenants.context import current_schema
 
 
-def _columns_and_values(obj: models.Model, exclude: Sequence[str] = ("id",)) -> tuple[list[str], list[Any]]:
-    fields = [f for f in obj._meta.concrete_fields if f.column not in exclude]
-    columns = [connection.ops.quote_name(str(f.column)) for f in fields]
-    values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
-    return columns, values
+@lru_cache(maxsize=16)
+def _fields(model: type[models.Model], exclude: tuple[str, ...]) -> tuple[list[Any], list[str]]:
+    fields = [f for f in model._meta.concrete_fields if f.column not in exclude]
+    return fields, [connection.ops.quote_name(str(f.column)) for f in fields]
+
+
+def _columns_and_values(obj: models.Model, exclude: tuple[str, ...] = ("id",)) -> tuple[list[str], list[Any]]:
+    fields, columns = _fields(type(obj), exclude)
+    return columns, [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
 
 
 def report_insert(
