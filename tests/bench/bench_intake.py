@@ -48,6 +48,7 @@ def main() -> int:
     url = fresh_database(base, "lapor_bench_intake")
     try:
         env = env_for(url, LAPOR_VAR_DIR=os.path.join(os.environ.get("LAPOR_VAR_DIR", "var"), "bench-intake"))
+        os.makedirs(os.path.join(env["LAPOR_VAR_DIR"], "static"), exist_ok=True)
         manage(env, "migrate_schemas", "--shared", "--verbosity", "0")
         manage(env, "seed_pilot", "--credentials-file", os.path.join(env["LAPOR_VAR_DIR"], "admin.txt"))
         conn = psycopg2.connect(url)
