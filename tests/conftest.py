@@ -7,19 +7,23 @@ bob (Bekasi officer), charlie (no membership anywhere).
 
 from __future__ import annotations
 
+import subprocess
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from complaints.seed import categories_seed
+from django.conf import settings
 from django.core.cache import caches
 from django.db import connection
 from django_tenants.utils import tenant_context
 
+from complaints.seed import categories_seed
 from lapor.localcache import local_clear
 from tenants.models import Pemda, PemdaKind, TimeZone
 from tenants.pilot import JAKARTA
 from tenants.services import PemdaSpec, hub_ensure, pemda_create
+from tests.helpers import BIN, REPO, database_url, process_env
 
 JABAR = PemdaSpec(code="32", name="Provinsi Jawa Barat", kind=PemdaKind.PROVINSI, slug="jabar", timezone=TimeZone.WIB)
 BEKASI = PemdaSpec(
@@ -38,6 +42,68 @@ def tenants_registry(django_db_setup: Any, django_db_blocker: Any) -> dict[str, 
             with tenant_context(pemda):
                 categories_seed(pemda)
     return {"hub": hub, "jakarta": jakarta, "jabar": jabar, "bekasi": bekasi}
+
+
+@pytest.fixture(scope="session")
+def _test_database(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    from django.test.utils import setup_databases, teardown_databases
+
+    if connection.settings_dict["NAME"] == connection.settings_dict["TEST"]["NAME"]:
+        yield
+        return
+    with django_db_blocker.unblock():
+        config = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+    yield
+    with django_db_blocker.unblock():
+        teardown_databases(config, verbosity=0)
+
+
+@pytest.fixture
+def committed(_test_database: None, django_db_blocker: Any, tenants_registry: dict[str, Any]) -> Iterator[None]:
+    """Database access outside a test transaction: what is written is committed, and stays."""
+    assert connection.settings_dict["NAME"] == connection.settings_dict["TEST"]["NAME"]
+    with django_db_blocker.unblock():
+        yield
+        connection.set_schema_to_public()
+
+
+@pytest.fixture(scope="module")
+def celery_worker_queue(tenants_registry: dict[str, Pemda], _test_database: None) -> Iterator[str]:
+    """A real `celery worker` process (one prefork child) consuming a queue of its own.
+
+    Its mail goes to files under var/test-mail-<queue>/ so a test can read what was sent.
+    """
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    env = process_env(
+        DATABASE_URL=database_url(connection.settings_dict),
+        CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
+        CELERY_RESULT_BACKEND=settings.CELERY_RESULT_BACKEND,
+        LAPOR_VAR_DIR=str(REPO / "var" / f"test-{queue}"),
+    )
+    worker = subprocess.Popen(
+        [
+            str(BIN / "celery"),
+            "-A",
+            "lapor",
+            "worker",
+            "-Q",
+            queue,
+            "--concurrency",
+            "1",
+            "-l",
+            "warning",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        env=env,
+        cwd=REPO,
+    )
+    try:
+        yield queue
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
 
 
 @pytest.fixture

@@ -16,10 +16,10 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from deadlines.models import DeadlineKind, Stage
 from django.db import connection, models
 
 from complaints.models import Attachment, Notification, Report
+from deadlines.models import DeadlineKind, Stage
 from tenants.context import current_schema
 
 

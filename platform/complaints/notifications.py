@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from deadlines.models import DeadlineKind
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import connection, transaction
@@ -21,6 +20,7 @@ from accounts.models import Membership, Role
 from complaints.crypto import decrypt
 from complaints.models import Notification, NotificationStatus, Report
 from complaints.relay import notification_send_on_commit
+from deadlines.models import DeadlineKind
 from tenants.context import current_schema, current_tenant
 
 MAX_ATTEMPTS = 5

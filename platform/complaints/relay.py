@@ -16,6 +16,7 @@ import threading
 import time
 from collections import defaultdict
 
+from django.conf import settings
 from django.db import transaction
 
 from tenants.context import current_schema
@@ -59,8 +60,9 @@ def relay_flush() -> int:
         batches = dict(_pending)
         _pending.clear()
     sent = 0
+    options = {"queue": settings.LAPOR_NOTIFICATION_QUEUE} if settings.LAPOR_NOTIFICATION_QUEUE else {}
     for schema, ids in batches.items():
-        notification_send_batch_task.apply_async(args=[ids], headers={"_schema_name": schema})
+        notification_send_batch_task.apply_async(args=[ids], headers={"_schema_name": schema}, **options)
         sent += len(ids)
     return sent
 

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from deadlines.models import DeadlineKind, DueDeadline, Stage
-from deadlines.services import deadline_advance, deadline_clear, deadline_set
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -55,6 +53,8 @@ from complaints.notifications import (
 from complaints.relay import notification_send_on_commit
 from complaints.selectors import tenant_calendar, tenant_calendar_forget
 from complaints.tracking import tracking_id_new
+from deadlines.models import DeadlineKind, DueDeadline, Stage
+from deadlines.services import deadline_advance, deadline_clear, deadline_set
 from tenants.context import current_schema
 
 VERIFY_DAYS = 3

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from deadlines.selectors import due_actions_here
 from django.utils import timezone
 
 from complaints.notifications import notification_deliver
 from complaints.services import sla_advance
+from deadlines.selectors import due_actions_here
 from lapor.celery import tenant_task
 
 # Clocks handled per task run; a Pemda with more due work gets another run on the next scan.

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from complaints.errors import AccessDenied, InvalidTransition
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from complaints.errors import AccessDenied, InvalidTransition
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

@@ -221,6 +221,8 @@ else:
     # Local runs: every message is written to var/mail/ so it can be read.
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = str(VAR_DIR / "mail")
+# Celery queue for notification batches (empty: the default queue every worker consumes).
+LAPOR_NOTIFICATION_QUEUE = env_str("LAPOR_NOTIFICATION_QUEUE")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "LAPOR! <no-reply@lapor.localhost>")
 
 LOGGING = {

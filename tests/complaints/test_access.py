@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from complaints.models import AuditEvent, Report
 from django.db import connection
 from django_tenants.utils import tenant_context
 
+from complaints.models import AuditEvent, Report
 from tenants.models import Pemda
 from tests.complaints.conftest import Api, JakartaUnits
 

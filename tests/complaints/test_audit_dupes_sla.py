@@ -7,17 +7,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from complaints.models import AuditEvent, Notification, SlaBreach
-from complaints.notifications import notification_deliver
-from complaints.tasks import sla_process_task
-from deadlines.models import DueDeadline, Stage
-from deadlines.tasks import sla_scan_task
 from django.core import mail
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.db.utils import InternalError
 from django_tenants.utils import tenant_context
 
+from complaints.models import AuditEvent, Notification, SlaBreach
+from complaints.notifications import notification_deliver
+from complaints.tasks import sla_process_task
+from deadlines.models import DueDeadline, Stage
+from deadlines.tasks import sla_scan_task
 from tenants.models import Pemda
 from tests.complaints.conftest import Api, JakartaUnits
 
@@ -131,8 +131,9 @@ def test_breach_escalates_unit_head_then_admin_then_pimpinan(
 
 
 def _due_schemas() -> list[str]:
-    from deadlines.selectors import schemas_with_due_actions
     from django.utils import timezone
+
+    from deadlines.selectors import schemas_with_due_actions
 
     connection.set_schema_to_public()
     return schemas_with_due_actions(now=timezone.now())

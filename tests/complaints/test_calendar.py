@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from django_tenants.utils import tenant_context
+
 from complaints.audit import Actor
 from complaints.models import CalendarDayKind
 from complaints.selectors import tenant_calendar
 from complaints.services import calendar_day_set
-from django_tenants.utils import tenant_context
-
 from tenants.calendar import WorkingCalendar
 from tenants.models import Pemda
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import io
 
-from complaints.models import Attachment, Report
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import tenant_context
 from PIL import Image
 
+from complaints.models import Attachment, Report
 from tenants.models import Pemda
 from tests.complaints.conftest import Api
 

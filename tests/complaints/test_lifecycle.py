@@ -6,11 +6,11 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import time_machine
+from django_tenants.utils import tenant_context
+
 from complaints.models import Report, Status
 from complaints.tasks import sla_process_task
 from deadlines.models import DueDeadline
-from django_tenants.utils import tenant_context
-
 from tenants.models import Pemda
 from tests.complaints.conftest import Api, JakartaUnits
 

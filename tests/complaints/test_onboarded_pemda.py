@@ -6,10 +6,10 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import time_machine
-from complaints.models import AuditEvent, Category
 from django.core.management import call_command
 from django_tenants.utils import tenant_context
 
+from complaints.models import AuditEvent, Category
 from tenants.models import Pemda
 from tenants.services import pemda_onboard
 from tests.complaints.conftest import Api

@@ -2,57 +2,21 @@
 
 from __future__ import annotations
 
-import subprocess
-import uuid
-from collections.abc import Iterator
-
 import pytest
-from django.conf import settings
 from django.db import connection
 from django_tenants.utils import tenant_context
 
 from lapor.celery import MissingTenantError, app
 from lapor.tasks import tenant_probe_task
 from tenants.models import Pemda
-from tests.helpers import BIN, REPO, database_url, process_env
 
 # django_db so the test database is set up even when only the broker tests are selected (-m broker).
 pytestmark = [pytest.mark.broker, pytest.mark.slow, pytest.mark.django_db]
 
 
 @pytest.fixture(scope="module")
-def worker_queue(tenants_registry: dict[str, Pemda], django_db_blocker: object) -> Iterator[str]:
-    """A real `celery worker` (one prefork child, so consecutive tasks share a process) on its own queue."""
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    env = process_env(
-        DATABASE_URL=database_url(connection.settings_dict),
-        CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
-        CELERY_RESULT_BACKEND=settings.CELERY_RESULT_BACKEND,
-    )
-    worker = subprocess.Popen(
-        [
-            str(BIN / "celery"),
-            "-A",
-            "lapor",
-            "worker",
-            "-Q",
-            queue,
-            "--concurrency",
-            "1",
-            "-l",
-            "warning",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
-        env=env,
-        cwd=REPO,
-    )
-    try:
-        yield queue
-    finally:
-        worker.terminate()
-        worker.wait(timeout=30)
+def worker_queue(celery_worker_queue: str) -> str:
+    return celery_worker_queue
 
 
 def test_task_queued_from_jakarta_runs_in_jakartas_schema(

@@ -6,7 +6,6 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from complaints.seed import categories_seed
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
@@ -16,6 +15,7 @@ from django_tenants.utils import tenant_context
 from accounts.models import Membership, Role
 from agencies.models import Unit
 from agencies.services import unit_ensure
+from complaints.seed import categories_seed
 from tenants.models import Pemda
 from tenants.pilot import JAKARTA, JAKARTA_UNITS
 from tenants.services import hub_ensure, pemda_onboard
