@@ -4,25 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from rest_framework.authentication import BasicAuthentication, SessionAuthentication
+from rest_framework.authentication import BaseAuthentication, BasicAuthentication, SessionAuthentication
 from rest_framework.request import Request
 
 from accounts.middleware import apply_tenant_membership
 
 
-class TenantSessionAuthentication(SessionAuthentication):
+class _MembersOnly(BaseAuthentication):
+    """Wraps a DRF scheme: a valid login without a membership here authenticates no one."""
+
     def authenticate(self, request: Request) -> tuple[Any, Any] | None:
-        result = super().authenticate(request)
+        result = super().authenticate(request)  # type: ignore[safe-super]
         if result is None:
             return None
         user = apply_tenant_membership(request._request, result[0])
         return (user, result[1]) if getattr(user, "is_authenticated", False) else None
 
 
-class TenantBasicAuthentication(BasicAuthentication):
-    def authenticate(self, request: Request) -> tuple[Any, Any] | None:
-        result = super().authenticate(request)
-        if result is None:
-            return None
-        user = apply_tenant_membership(request._request, result[0])
-        return (user, result[1]) if getattr(user, "is_authenticated", False) else None
+class TenantSessionAuthentication(_MembersOnly, SessionAuthentication):
+    pass
+
+
+class TenantBasicAuthentication(_MembersOnly, BasicAuthentication):
+    pass
