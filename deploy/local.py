@@ -62,7 +62,7 @@ def _embedded() -> EmbeddedPostgres | None:
     from deploy.embedded_pg import EmbeddedPostgres
     from lapor.env import env_int
 
-    port = env_int("LAPOR_EMBEDDED_PG_PORT", 55432, minimum=1, maximum=65535)
+    port = env_int("LAPOR_EMBEDDED_PG_PORT", 25432, minimum=1, maximum=65535)
     var = Path(os.environ.get("LAPOR_VAR_DIR", REPO / "var"))
     return EmbeddedPostgres(
         pgdata=var / "pgdata", port=port, fast_unsafe=os.environ.get("LAPOR_EMBEDDED_PG_FAST") == "1"

@@ -28,7 +28,7 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", [BASE_DOMAIN, f".{BASE_DOMAIN}"
 PUBLIC_URL_PORT = env_int("LAPOR_PUBLIC_PORT", 8000, minimum=0, maximum=65535)
 
 # --- database ---------------------------------------------------------------------------------
-EMBEDDED_PG_PORT = env_int("LAPOR_EMBEDDED_PG_PORT", 55432, minimum=1, maximum=65535)
+EMBEDDED_PG_PORT = env_int("LAPOR_EMBEDDED_PG_PORT", 25432, minimum=1, maximum=65535)
 EMBEDDED_DATABASE_URL = f"postgres://postgres@127.0.0.1:{EMBEDDED_PG_PORT}/lapor"
 DATABASE_URL = env_url("DATABASE_URL", EMBEDDED_DATABASE_URL, schemes=("postgres", "postgresql", "pgsql"))
 USING_EMBEDDED_DB = not env_str("DATABASE_URL").strip()
