@@ -231,6 +231,10 @@ def _admin_login(var: Path) -> str:
 
 
 def run_tests(pytest_args: list[str]) -> int:
+    from django.conf import settings
+
+    # WhiteNoise serves STATIC_ROOT and warns on every app start while it does not exist.
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
     env = _child_env()
     result = subprocess.run([PYTHON, "-m", "pytest", *pytest_args], env=env, cwd=REPO)
     if result.returncode == 5:
