@@ -119,6 +119,9 @@ SESSION_COOKIE_DOMAIN = None
 CSRF_COOKIE_DOMAIN = None
 SESSION_COOKIE_SECURE = env_bool("LAPOR_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+if env_bool("LAPOR_BEHIND_TLS_PROXY", False):
+    # nginx terminates TLS and says so in X-Forwarded-Proto (deploy/production/nginx-lapor.conf).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_AGE = env_int("LAPOR_SESSION_SECONDS", 8 * 3600, minimum=60)
 
 REDIS_URL = env_str("REDIS_URL").strip()
