@@ -34,6 +34,8 @@ app.conf.update(
     beat_schedule={
         "worker-heartbeat": {"task": "lapor.tasks.worker_heartbeat_task", "schedule": 30.0},
         "sla-scan": {"task": "deadlines.tasks.sla_scan_task", "schedule": float(settings.LAPOR_SLA_SCAN_SECONDS)},
+        "sync-sweep": {"task": "sync.tasks.outbox_sweep_task", "schedule": float(settings.LAPOR_SYNC_SWEEP_SECONDS)},
+        "sync-reconcile": {"task": "sync.tasks.reconcile_task", "schedule": 600.0},
     },
 )
 app.autodiscover_tasks()

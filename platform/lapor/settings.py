@@ -69,6 +69,8 @@ SHARED_APPS = [
     "accounts",
     "deadlines",
     "national_hub",
+    "registry",
+    "sync",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -207,6 +209,17 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = LAPOR_MAX_ATTACHMENT_BYTES * (LAPOR_MAX_ATTACHMENT
 FILE_UPLOAD_MAX_MEMORY_SIZE = LAPOR_MAX_ATTACHMENT_BYTES
 # Seconds between SLA scans (one query over the public deadline index, whatever the tenant count).
 LAPOR_SLA_SCAN_SECONDS = env_int("LAPOR_SLA_SCAN_SECONDS", 60, minimum=5)
+
+# --- sync between Pemda, hub and K/L (sync/) --------------------------------------------------
+# How this deployment's hub names itself to its HTTP peers (they hold a Peer row of that code).
+LAPOR_SYNC_NAME = env_str("LAPOR_SYNC_NAME", "hub")
+LAPOR_SYNC_MAX_ATTEMPTS = env_int("LAPOR_SYNC_MAX_ATTEMPTS", 10, minimum=1)
+LAPOR_SYNC_MAX_BACKOFF_SECONDS = env_int("LAPOR_SYNC_MAX_BACKOFF_SECONDS", 600, minimum=1)
+LAPOR_SYNC_SWEEP_SECONDS = env_int("LAPOR_SYNC_SWEEP_SECONDS", 5, minimum=1)
+LAPOR_SYNC_CLOCK_SKEW_SECONDS = env_int("LAPOR_SYNC_CLOCK_SKEW_SECONDS", 300, minimum=5)
+LAPOR_SYNC_HTTP_TIMEOUT = env_int("LAPOR_SYNC_HTTP_TIMEOUT", 10, minimum=1)
+LAPOR_SYNC_RECONCILE_AFTER_SECONDS = env_int("LAPOR_SYNC_RECONCILE_AFTER_SECONDS", 3600, minimum=60)
+LAPOR_HUB_TRIAGE_HOURS = env_int("LAPOR_HUB_TRIAGE_HOURS", 24, minimum=1)
 
 # --- e-mail ---------------------------------------------------------------------------------------
 EMAIL_HOST = env_str("EMAIL_HOST")
