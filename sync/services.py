@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registry.models import Instansi
-from sync.models import HUB, HubReferral, HubStatus, LinkRole, ReferralLink
+from sync.models import HUB, HubReferral, HubStatus, LinkRole, OutboxMessage, OutboxStatus, ReferralLink
 from sync.outbox import outbox_write
 from sync.routing import TRIAGE, Route, route_resolve
 from tenants.context import current_tenant
@@ -163,6 +163,14 @@ def sync_report_changed(*, report: Report) -> None:
         body["suggested_target"] = onward.target_code if onward else ""
     elif report.status == Status.ARCHIVED:
         body["reason"] = report.archive_reason
+    # Several changes in one transaction (verify + dispose) or in a burst supersede the update
+    # nobody has received yet. A row being delivered is locked, so this waits, then finds it
+    # delivered and writes a new one.
+    superseded = OutboxMessage.objects.filter(
+        sender=link.party, referral_key=link.referral_key, kind="referral.update", status=OutboxStatus.PENDING
+    ).update(version=report.version, body=body)
+    if superseded:
+        return
     outbox_write(
         sender=link.party,
         recipient=link.reply_to,

@@ -53,9 +53,7 @@ def test_jakarta_report_about_a_bekasi_road_reaches_bekasi_and_the_answer_comes_
 
     # Bekasi's verifikator finds it under the citizen's own tracking ID and works it as usual.
     bekasi_id = bekasi_api.officer_id(submitted["tracking_id"], user="bima")
-    verified = bekasi_api.post(
-        f"/api/v1/officer/reports/{bekasi_id}/verify/", {"unit_id": bekasi_dbm.pk}, user="bima"
-    )
+    verified = bekasi_api.post(f"/api/v1/officer/reports/{bekasi_id}/verify/", {"unit_id": bekasi_dbm.pk}, user="bima")
     assert verified.status_code == 200, verified.content
     answer = "Lubang sudah ditambal oleh UPTD Jalan Bekasi pada hari Senin."
     answered = bekasi_api.post(
