@@ -38,7 +38,7 @@ def bekasi_dbm(bekasi: Pemda) -> Unit:
 
 
 @pytest.fixture
-def sync_cast(cast: dict[str, User], bekasi: Pemda, hub: Pemda, bekasi_dbm: Unit) -> dict[str, User]:
+def sync_cast(cast: dict[str, User], bekasi: Pemda, hub: Pemda, bekasi_dbm: Unit) -> dict[str, User]:  # noqa: F811
     kemensos = Instansi.objects.get(code="kemensos")
     return {
         **cast,
