@@ -1,0 +1,202 @@
+"""Two deployments with their own databases federating over HTTP on loopback, and the faults.
+
+Deployment A (national hub "hub-a", DKI Jakarta, Jawa Barat) and deployment B (Kota Bekasi's
+own, with Jawa Barat as its parent) each run gunicorn against their own database; A reaches B
+through a proxy that can drop connections, answer 500 or hold an answer back. Workers, sweepers
+and the broker are real processes; the broker is kombu's SQLAlchemy transport on a PostgreSQL
+server of its own, so the test can stop and restart it without touching the machine's RabbitMQ
+(which other test runs share).
+"""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg2
+import pytest
+from django.db import connection
+
+from deploy.embedded_pg import EmbeddedPostgres
+from tests.bench.common import drop_database, fresh_database
+from tests.helpers import REPO, database_url, free_port, process_env
+from tests.sync.federation import Deployment, FlakyProxy, wait_for
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db]
+
+ROAD = {
+    "type": "pengaduan",
+    "category": "jalan",
+    "title": "Jalan berlubang di Jalan Ahmad Yani Bekasi",
+    "text": "Lubang besar di depan Summarecon Bekasi, sudah dua motor jatuh minggu ini.",
+    "privacy": "public",
+    "reporter_name": "Siti Aminah",
+    "region_code": "32.75.01.1001",
+}
+
+
+class Federation:
+    def __init__(self, a: Deployment, b: Deployment, proxy: FlakyProxy, broker: EmbeddedPostgres) -> None:
+        self.a, self.b, self.proxy, self.broker = a, b, proxy, broker
+
+    def submit(self, **fields: Any) -> dict[str, Any]:
+        status, body = self.a.call("POST", "/api/v1/reports/", host="jakarta.localhost", body={**ROAD, **fields})
+        assert status == 201, body
+        return dict(body)
+
+    def officer_id(self, tracking_id: str) -> int:
+        status, body = self.a.call(
+            "GET", f"/api/v1/officer/reports/?q={tracking_id}", host="jakarta.localhost", user="verif31"
+        )
+        assert status == 200, body
+        return int(body["results"][0]["id"])
+
+    def refer(self, tracking_id: str, target_code: str = "") -> int:
+        status, body = self.a.call(
+            "POST",
+            f"/api/v1/officer/reports/{self.officer_id(tracking_id)}/refer/",
+            host="jakarta.localhost",
+            body={"reason": "Bukan wewenang DKI", "target_code": target_code},
+            user="verif31",
+        )
+        return status
+
+    def received(self, deployment: Deployment, schema: str, tracking_ids: list[str]) -> dict[str, int]:
+        rows = deployment.query(
+            f"SELECT tracking_id, count(*) FROM {schema}.complaints_report WHERE tracking_id = ANY(%s)"  # noqa: S608
+            " GROUP BY tracking_id",
+            (tracking_ids,),
+        )
+        return {tid: n for tid, n in rows}
+
+
+def _deployment(name: str, base_url: str, sync_name: str, broker_url: str, setup: dict[str, Any]) -> Deployment:
+    url = fresh_database(base_url, f"lapor_test_fed_{name}")
+    env = process_env(
+        DATABASE_URL=url,
+        LAPOR_SYNC_NAME=sync_name,
+        # Short back-off so a peer that recovers is retried within seconds.
+        LAPOR_SYNC_MAX_BACKOFF_SECONDS="2",
+        LAPOR_LOG_LEVEL="WARNING",
+        LAPOR_VAR_DIR=str(REPO / "var" / f"test-fed-{name}"),
+        CELERY_BROKER_URL=broker_url,
+        CELERY_RESULT_BACKEND="db+" + url.replace("postgres://", "postgresql+psycopg2://", 1),
+    )
+    deployment = Deployment(name=name, database_url=url, env=env, port=free_port())
+    deployment.manage("migrate_schemas", "--shared", "--verbosity", "0")
+    import json
+
+    subprocess.run([sys.executable, "-m", "tests.sync.federation", json.dumps(setup)], env=env, cwd=REPO, check=True)
+    return deployment
+
+
+@pytest.fixture(scope="module")
+def federation(django_db_setup: Any, django_db_blocker: Any) -> Iterator[Federation]:
+    with django_db_blocker.unblock():
+        base = database_url(connection.settings_dict)
+    broker = EmbeddedPostgres(
+        pgdata=REPO / "var" / f"test-broker-{uuid.uuid4().hex[:8]}", port=free_port(), fast_unsafe=True
+    )
+    broker.start()
+    conn = psycopg2.connect(host="127.0.0.1", port=broker.port, user="postgres", dbname="postgres")
+    conn.autocommit = True
+    conn.cursor().execute("CREATE DATABASE broker")
+    conn.cursor().execute("CREATE DATABASE broker_b")
+    conn.close()
+    broker_url = f"sqla+postgresql+psycopg2://postgres@127.0.0.1:{broker.port}/broker"
+    a_port, b_port = free_port(), free_port()
+    proxy = FlakyProxy(b_port)
+    a = b = None
+    try:
+        a = _deployment("a", base, "hub-a", broker_url, {"pemda": ["31", "32"], "peers": {"32.75": proxy.url}})
+        a.port = a_port
+        b = _deployment(
+            "b",
+            base,
+            "32.75",
+            broker_url + "_b",
+            {"pemda": ["32", "32.75"], "peers": {"hub-a": f"http://localhost:{a_port}/sync/v1/inbox/"}},
+        )
+        b.port = b_port
+        a.web()
+        b.web()
+        yield Federation(a, b, proxy, broker)
+    finally:
+        for d in (a, b):
+            if d is not None:
+                d.stop_all()
+        proxy.close()
+        broker.stop()
+        shutil.rmtree(broker.pgdata, ignore_errors=True)
+        drop_database(base, "lapor_test_fed_a")
+        drop_database(base, "lapor_test_fed_b")
+
+
+@pytest.fixture
+def sweepers(federation: Federation) -> Iterator[None]:
+    a, b = federation.a.sweeper(), federation.b.sweeper()
+    try:
+        yield
+    finally:
+        federation.a.stop(a)
+        federation.b.stop(b)
+
+
+def test_two_deployments_federate_over_http(federation: Federation, sweepers: None) -> None:
+    a, b = federation.a, federation.b
+    submitted = federation.submit()
+    tid = submitted["tracking_id"]
+    # No target named: the kelurahan code says Kota Bekasi, which runs its own deployment.
+    assert federation.refer(tid) == 200
+    wait_for(lambda: federation.received(b, "pemda_32_75", [tid]), timeout=60, what="the referral at Bekasi")
+
+    ((unit_id,),) = b.query("SELECT id FROM pemda_32_75.agencies_unit WHERE code = 'DBM'")
+    status, found = b.call("GET", f"/api/v1/officer/reports/?q={tid}", host="bekasi.localhost", user="verif3275")
+    assert status == 200, found
+    bekasi_id = found["results"][0]["id"]
+    status, body = b.call(
+        "POST",
+        f"/api/v1/officer/reports/{bekasi_id}/verify/",
+        host="bekasi.localhost",
+        body={"unit_id": unit_id},
+        user="verif3275",
+    )
+    assert status == 200, body
+    answer = "Lubang sudah ditambal UPTD Jalan Kota Bekasi."
+    status, body = b.call(
+        "POST",
+        f"/api/v1/officer/reports/{bekasi_id}/followups/",
+        host="bekasi.localhost",
+        body={"text": answer, "final": True},
+        user="petugas3275",
+    )
+    assert status == 201, body
+
+    def answered_at_origin() -> Any:
+        _status, body = _track(a, submitted)
+        return body if body.get("status") == "answered" else None
+
+    tracked = wait_for(answered_at_origin, timeout=60, what="Bekasi's answer back at Jakarta")
+    assert answer in [f["text"] for f in tracked["followups"]]
+    assert federation.received(b, "pemda_32_75", [tid]) == {tid: 1}
+
+
+def _track(deployment: Deployment, submitted: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    import http.client
+    import json
+
+    conn = http.client.HTTPConnection("127.0.0.1", deployment.port, timeout=30)
+    conn.request(
+        "GET",
+        f"/api/v1/reports/track/{submitted['tracking_id']}/",
+        headers={"Host": "jakarta.localhost", "X-Reporter-Token": submitted["reporter_token"]},
+    )
+    response = conn.getresponse()
+    body = json.loads(response.read())
+    conn.close()
+    return response.status, body
