@@ -10,6 +10,7 @@ server of its own, so the test can stop and restart it without touching the mach
 
 from __future__ import annotations
 
+import json
 import shutil
 import signal
 import subprocess
@@ -57,7 +58,7 @@ class Federation:
         return int(body["results"][0]["id"])
 
     def refer(self, tracking_id: str, target_code: str = "") -> int:
-        status, body = self.a.call(
+        status, _body = self.a.call(
             "POST",
             f"/api/v1/officer/reports/{self.officer_id(tracking_id)}/refer/",
             host="jakarta.localhost",
@@ -68,7 +69,7 @@ class Federation:
 
     def received(self, deployment: Deployment, schema: str, tracking_ids: list[str]) -> dict[str, int]:
         rows = deployment.query(
-            f"SELECT tracking_id, count(*) FROM {schema}.complaints_report WHERE tracking_id = ANY(%s)"  # noqa: S608
+            f"SELECT tracking_id, count(*) FROM {schema}.complaints_report WHERE tracking_id = ANY(%s)"
             " GROUP BY tracking_id",
             (tracking_ids,),
         )
@@ -89,8 +90,6 @@ def _deployment(name: str, base_url: str, sync_name: str, broker_url: str, setup
     )
     deployment = Deployment(name=name, database_url=url, env=env, port=free_port())
     deployment.manage("migrate_schemas", "--shared", "--verbosity", "0")
-    import json
-
     subprocess.run([sys.executable, "-m", "tests.sync.federation", json.dumps(setup)], env=env, cwd=REPO, check=True)
     return deployment
 
@@ -200,3 +199,126 @@ def _track(deployment: Deployment, submitted: dict[str, Any]) -> tuple[int, dict
     body = json.loads(response.read())
     conn.close()
     return response.status, body
+
+
+def _outbox(deployment: Deployment, tracking_ids: list[str], kind: str) -> list[tuple[Any, ...]]:
+    return deployment.query(
+        "SELECT body->'report'->>'tracking_id', status, attempts FROM public.sync_outboxmessage"
+        " WHERE kind = %s AND body->'report'->>'tracking_id' = ANY(%s)",
+        (kind, tracking_ids),
+    )
+
+
+def test_a_peer_that_drops_connections_and_answers_500_for_a_while_gets_everything_once(
+    federation: Federation, sweepers: None
+) -> None:
+    a, b = federation.a, federation.b
+    tids = [federation.submit(title=f"Jalan rusak di Bekasi nomor {i}")["tracking_id"] for i in range(4)]
+    federation.proxy.script = ["drop", "drop", "500", "500", "drop", "500", "500"]
+    seen_before = len(federation.proxy.seen)
+    for tid in tids:
+        assert federation.refer(tid, target_code="32.75") == 200
+
+    wait_for(lambda: len(federation.received(b, "pemda_32_75", tids)) == 4, timeout=90, what="all four at Bekasi")
+    wait_for(
+        lambda: all(row[1] == "delivered" for row in _outbox(a, tids, "referral.deliver")),
+        timeout=30,
+        what="A's outbox to record every delivery",
+    )
+    # Every failure mode was met, and still each referral took effect exactly once.
+    assert {"drop", "500"} <= set(federation.proxy.seen[seen_before:])
+    assert federation.received(b, "pemda_32_75", tids) == {tid: 1 for tid in tids}
+    assert max(row[2] for row in _outbox(a, tids, "referral.deliver")) > 1
+    routed = a.query("SELECT status FROM public.sync_hubreferral WHERE tracking_id = ANY(%s)", (tids,))
+    assert sorted(r[0] for r in routed) == ["routed"] * 4
+
+
+@pytest.mark.broker
+def test_a_worker_killed_in_the_middle_of_a_delivery_loses_nothing_and_applies_nothing_twice(
+    federation: Federation,
+) -> None:
+    a, b = federation.a, federation.b
+    tid = federation.submit(title="Jembatan retak di Bekasi Utara")["tracking_id"]
+    worker = a.worker()
+    try:
+        # The peer applies the message, then its answer is held back: the worker is mid-delivery.
+        federation.proxy.hang_seconds = 30
+        federation.proxy.script = ["hang"]
+        assert federation.refer(tid, target_code="32.75") == 200
+        wait_for(lambda: federation.received(b, "pemda_32_75", [tid]), timeout=90, what="the hanging delivery")
+        a.stop(worker, signal.SIGKILL)
+    finally:
+        a.stop(worker)
+    # Its transaction died with it: the outbox row is still pending, not lost and not "delivered".
+    wait_for(
+        lambda: [row[1] for row in _outbox(a, [tid], "referral.deliver")] == ["pending"],
+        timeout=30,
+        what="the outbox row to be pending again",
+    )
+    sweeper = a.sweeper()
+    try:
+        wait_for(
+            lambda: [row[1] for row in _outbox(a, [tid], "referral.deliver")] == ["delivered"],
+            timeout=60,
+            what="the sweeper to re-deliver",
+        )
+    finally:
+        a.stop(sweeper)
+    # B got it twice and applied it once: its inbox answered the repeat as a duplicate.
+    assert federation.received(b, "pemda_32_75", [tid]) == {tid: 1}
+    assert b.query(
+        "SELECT outcome FROM public.sync_inboxmessage WHERE kind = 'referral.deliver' AND referral_key IN"
+        " (SELECT referral_key FROM public.sync_referrallink WHERE tracking_id = %s)",
+        (tid,),
+    ) == [("created",)]
+
+
+@pytest.mark.broker
+def test_the_broker_stopped_and_restarted_while_referrals_are_made(federation: Federation) -> None:
+    a = federation.a
+    tids = [federation.submit(title=f"Saluran tersumbat di Jawa Barat {i}")["tracking_id"] for i in range(9)]
+    worker, sweeper = a.worker(), a.sweeper()
+    try:
+        for tid in tids[:3]:
+            assert federation.refer(tid, target_code="32") == 200
+        federation.broker.stop()
+        for tid in tids[3:6]:
+            # The referral commits; the API may still report the notification queue's failure.
+            federation.refer(tid, target_code="32")
+        federation.broker.start()
+        for tid in tids[6:]:
+            assert federation.refer(tid, target_code="32") == 200
+
+        committed = [
+            row[0]
+            for row in a.query(
+                "SELECT r.tracking_id FROM pemda_31.complaints_referral f"
+                " JOIN pemda_31.complaints_report r ON r.id = f.report_id WHERE r.tracking_id = ANY(%s)",
+                (tids,),
+            )
+        ]
+        assert len(committed) == 9
+        wait_for(
+            lambda: len(federation.received(a, "pemda_32", committed)) == len(committed),
+            timeout=90,
+            what="every committed referral at Jawa Barat",
+        )
+        # Exactly once at the receiver, and the origin shows where each went.
+        assert federation.received(a, "pemda_32", committed) == {tid: 1 for tid in committed}
+        wait_for(
+            lambda: (
+                a.query(
+                    "SELECT count(*) FROM public.sync_referrallink WHERE role = 'origin' AND applied_version >= 1"
+                    " AND tracking_id = ANY(%s)",
+                    (committed,),
+                )
+                == [(len(committed),)]
+            ),
+            timeout=60,
+            what="the origin to learn where each referral went",
+        )
+    finally:
+        if not federation.broker.is_running():
+            federation.broker.start()
+        a.stop(worker)
+        a.stop(sweeper)
