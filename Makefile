@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint check-migrations bench bench-intake db-start db-stop clean
+.PHONY: run test lint check-migrations bench bench-intake bench-sync db-start db-stop clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version.split()[0]'
@@ -26,10 +26,13 @@ lint: $(STAMP)
 check-migrations: $(STAMP)
 	$(PY) -m deploy.local manage makemigrations --check --dry-run
 
-bench: bench-intake
+bench: bench-intake bench-sync
 
 bench-intake: $(STAMP)
 	$(PY) -m deploy.local bench intake $(BENCH_ARGS)
+
+bench-sync: $(STAMP)
+	$(PY) -m deploy.local bench sync $(BENCH_ARGS)
 
 db-start: $(STAMP)
 	$(PY) -m deploy.local db-start

@@ -195,6 +195,8 @@ CELERY_BROKER_URL = env_url(
     schemes=("amqp", "amqps", "pyamqp", "redis", "rediss", "sqla+postgresql+psycopg2", "sqla+postgresql"),
 )
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or (REDIS_URL or "db+" + _default_broker.removeprefix("sqla+"))
+# Deployments (or test runs) sharing one broker keep their tasks apart with a queue of their own.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_BROKER_CONNECT_TIMEOUT = env_int("LAPOR_BROKER_CONNECT_TIMEOUT", 5, minimum=1, maximum=60)
 
 # --- reports ------------------------------------------------------------------------------------
