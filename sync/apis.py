@@ -13,6 +13,7 @@ from complaints.access import Action, Caller, caller_from_request
 from complaints.apis import OfficerReportDetailOutput, _OfficerAction
 from complaints.idempotency import idempotent
 from django.db import transaction
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -188,6 +189,43 @@ class SyncStatusApi(APIView):
         metrics = sync_metrics()
         metrics["triage"] = HubReferral.objects.filter(status=HubStatus.TRIAGE).count()
         return Response(metrics)
+
+
+def metrics_text(metrics: dict[str, object]) -> str:
+    """The same figures in Prometheus' text format, for the monitoring system."""
+    lines = [
+        "# HELP lapor_sync_backlog Undelivered outbox messages per peer.",
+        "# TYPE lapor_sync_backlog gauge",
+    ]
+    gauges = {
+        "backlog": "lapor_sync_backlog",
+        "oldest_undelivered_s": "lapor_sync_oldest_undelivered_seconds",
+        "failing": "lapor_sync_failing",
+        "dead_letters": "lapor_sync_dead_letters",
+        "lag_avg_s": "lapor_sync_delivery_lag_seconds",
+    }
+    for row in metrics["out"]:  # type: ignore[attr-defined]
+        for field, name in gauges.items():
+            if row[field] is not None:
+                lines.append(f'{name}{{peer="{row["peer"]}",direction="out"}} {row[field]}')
+    for row in metrics["in"]:  # type: ignore[attr-defined]
+        lines.append(
+            f'lapor_sync_received_last_hour{{peer="{row["peer"]}",direction="in"}} {row["received_last_hour"]}'
+        )
+    lines.append(f"lapor_sync_triage {metrics['triage']}")
+    return "\n".join(lines) + "\n"
+
+
+class SyncMetricsApi(APIView):
+    """Prometheus text exposition of the sync figures (hub operators)."""
+
+    @extend_schema(responses={200: None})
+    def get(self, request: Request) -> HttpResponse:
+        if not _is_operator(_hub_caller(request)):
+            raise PermissionDenied(_("Hanya operator hub."))
+        metrics = sync_metrics()
+        metrics["triage"] = HubReferral.objects.filter(status=HubStatus.TRIAGE).count()
+        return HttpResponse(metrics_text(metrics), content_type="text/plain; version=0.0.4")
 
 
 class ReplayInput(serializers.Serializer):

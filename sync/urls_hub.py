@@ -13,5 +13,6 @@ urlpatterns = [
         "api/v1/hub/referrals/<int:referral_id>/route/", apis.HubReferralRouteApi.as_view(), name="hub-referral-route"
     ),
     path("api/v1/hub/sync/status/", apis.SyncStatusApi.as_view(), name="hub-sync-status"),
+    path("api/v1/hub/sync/metrics/", apis.SyncMetricsApi.as_view(), name="hub-sync-metrics"),
     path("api/v1/hub/sync/dead-letters/replay/", apis.DeadLetterReplayApi.as_view(), name="hub-sync-replay"),
 ]

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -98,6 +99,7 @@ class Deployment:
     def worker(self, **extra_env: str) -> subprocess.Popen[bytes]:
         return self.spawn(
             str(BIN / "celery"), "-A", "lapor", "worker", "--concurrency", "1", "-l", "warning",
+            "-n", f"{self.name}-{uuid.uuid4().hex[:6]}@%h",
             "--without-gossip", "--without-mingle", "--without-heartbeat", **extra_env,
         )  # fmt: skip
 
