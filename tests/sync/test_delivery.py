@@ -149,3 +149,18 @@ def test_reconciliation_repairs_an_update_the_hub_never_applied(
     hub_ref.refresh_from_db()
     assert hub_ref.status == "accepted"
     assert InboxMessage.objects.filter(kind="referral.probe", outcome="drift:resent").count() == 1
+
+
+def test_a_sweep_reads_only_the_public_outbox_however_many_tenants_are_quiet(
+    jakarta: Pemda, bekasi: Pemda, sync_cast: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert outbox_sweep() == {}
+    sql = [q["sql"] for q in queries.captured_queries]
+    # A fixed handful of statements on public sync tables; nothing per tenant schema.
+    assert len(sql) <= 6, sql
+    assert not [s for s in sql if "pemda_" in s or "complaints_" in s or "search_path" in s], sql
+    assert any("sync_outboxmessage" in s for s in sql)
