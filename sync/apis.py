@@ -29,8 +29,8 @@ from sync import services
 from sync.delivery import outbox_replay
 from sync.envelope import JSON_SCHEMA, EnvelopeError, envelope_parse
 from sync.inbox import inbox_apply
-from sync.models import HubReferral, HubStatus
-from sync.selectors import sync_metrics
+from sync.models import HubReferral
+from sync.selectors import sync_metrics, triage_counts
 from sync.signing import SignatureRefused, signature_verify
 
 logger = logging.getLogger(__name__)
@@ -187,7 +187,7 @@ class SyncStatusApi(APIView):
         if not _is_operator(_hub_caller(request)):
             raise PermissionDenied(_("Hanya operator hub."))
         metrics = sync_metrics()
-        metrics["triage"] = HubReferral.objects.filter(status=HubStatus.TRIAGE).count()
+        metrics.update(triage_counts())
         return Response(metrics)
 
 
@@ -213,6 +213,7 @@ def metrics_text(metrics: dict[str, object]) -> str:
             f'lapor_sync_received_last_hour{{peer="{row["peer"]}",direction="in"}} {row["received_last_hour"]}'
         )
     lines.append(f"lapor_sync_triage {metrics['triage']}")
+    lines.append(f"lapor_sync_triage_overdue {metrics['triage_overdue']}")
     return "\n".join(lines) + "\n"
 
 
@@ -224,7 +225,7 @@ class SyncMetricsApi(APIView):
         if not _is_operator(_hub_caller(request)):
             raise PermissionDenied(_("Hanya operator hub."))
         metrics = sync_metrics()
-        metrics["triage"] = HubReferral.objects.filter(status=HubStatus.TRIAGE).count()
+        metrics.update(triage_counts())
         return HttpResponse(metrics_text(metrics), content_type="text/plain; version=0.0.4")
 
 

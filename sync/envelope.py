@@ -11,7 +11,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 SCHEMA_VERSION = "lapor.sync/1"
-KINDS = ("referral.create", "referral.deliver", "referral.update", "referral.probe")
+KINDS = ("referral.create", "referral.deliver", "referral.update", "referral.reply", "referral.probe")
 
 # Published at /sync/v1/schema.json on every hub host.
 JSON_SCHEMA: dict[str, Any] = {
@@ -33,7 +33,8 @@ JSON_SCHEMA: dict[str, Any] = {
                 "referral.create / referral.deliver: report (tracking_id, type, category, title, text, privacy, "
                 "location, reporter only when not anonim), reason, target_code. referral.update: status "
                 "(accepted | returned | disposed | answered | closed), reason, receiver_name, followups "
-                "[{id, text, is_final, created_at}]."
+                "[{id, text, is_final, created_at}]. referral.reply: replies [{id, text, created_at}] "
+                "(the reporter's, from the origin)."
             ),
         },
     },

@@ -62,6 +62,8 @@ def inbox_apply(*, message: dict[str, Any], sender: str) -> str:
             outcome = services.hub_referral_receive(message=message, sender=sender)
         elif kind == "referral.update":
             outcome = services.hub_update_receive(message=message, sender=sender)
+        elif kind == "referral.reply":
+            outcome = services.hub_reply_receive(message=message, sender=sender)
         else:
             raise EnvelopeError(_("Hub tidak menerima pesan %(k)s.") % {"k": kind}, "wrong_kind")
     else:
@@ -72,6 +74,8 @@ def inbox_apply(*, message: dict[str, Any], sender: str) -> str:
                 outcome = services.origin_update_apply(message=message, sender=sender)
             elif kind == "referral.probe":
                 outcome = referral_probe_apply(message=message, sender=sender)
+            elif kind == "referral.reply":
+                outcome = services.referral_reply_apply(message=message, sender=sender)
             else:
                 raise EnvelopeError(_("Pemda tidak menerima pesan %(k)s.") % {"k": kind}, "wrong_kind")
     InboxMessage.objects.filter(message_id=message["id"]).update(outcome=outcome[:40])

@@ -139,9 +139,13 @@ def sync_referral_created(*, referral: Referral) -> None:
 
 
 def sync_report_changed(*, report: Report) -> None:
-    """Receiver hook of every report change: the new state goes back towards the origin."""
-    link = ReferralLink.objects.filter(party=_party(), report_id=report.pk, role=LinkRole.RECEIVER).first()
+    """Hook of every report change: a receiver's new state goes back towards the origin; at the
+    origin, the reporter's replies go on to whoever works the referral."""
+    link = ReferralLink.objects.filter(party=_party(), report_id=report.pk).first()
     if link is None:
+        return
+    if link.role == LinkRole.ORIGIN:
+        _origin_reporter_replied(report, link)
         return
     status = _STATUS_OUT.get(Status(report.status), "received")
     body: dict[str, Any] = {
@@ -179,6 +183,38 @@ def sync_report_changed(*, report: Report) -> None:
         referral_key=link.referral_key,
         version=report.version,
         body=body,
+    )
+
+
+def _origin_reporter_replied(report: Report, link: ReferralLink) -> None:
+    """The citizen replied at the origin (or disputed the receiver's answer): forward it.
+
+    complaints' reporter_reply reopens an answered report locally; the work is elsewhere, so
+    the origin report goes back to "referred" without a local clock, and the receiver reopens
+    its own copy when the reply arrives.
+    """
+    if report.status == Status.DISPOSED:
+        Report.objects.filter(pk=report.pk).update(status=Status.REFERRED)
+        report.status = Status.REFERRED
+        deadline_clear(report_id=report.pk, kinds=[DeadlineKind.RESPONSE])
+    forwarded = set(link.mirrored_followups)
+    replies = [
+        {"id": f"{link.party}:r{f.pk}", "text": f.text, "created_at": f.created_at.isoformat()}
+        for f in FollowUp.objects.filter(report_id=report.pk, author_kind=AuthorKind.REPORTER).order_by("id")
+    ]
+    new = [r for r in replies if r["id"] not in forwarded]
+    if not new:
+        return
+    link.mirrored_followups = [*link.mirrored_followups, *[r["id"] for r in new]]
+    link.save(update_fields=["mirrored_followups"])
+    outbox_write(
+        sender=link.party,
+        recipient=link.reply_to,
+        to_party=HUB,
+        kind="referral.reply",
+        referral_key=link.referral_key,
+        version=report.version,
+        body={"replies": replies},
     )
 
 
@@ -384,6 +420,64 @@ def hub_referral_act(
     else:
         raise InvalidTransition(_("Tindakan tidak dikenal."))
     return hub_ref
+
+
+def hub_reply_receive(*, message: dict[str, Any], sender: str) -> str:
+    """The reporter's replies from the origin: kept at the hub (K/L console) and sent on."""
+    hub_ref = HubReferral.objects.select_for_update().filter(referral_key=message["referral"]).first()
+    if hub_ref is None:
+        return "unknown_referral"
+    if sender != hub_ref.origin:
+        return "not_from_origin"
+    known = {r.get("id") for r in hub_ref.report.get("replies", [])}
+    replies = [
+        *hub_ref.report.get("replies", []),
+        *[r for r in message["body"].get("replies") or [] if r.get("id") not in known],
+    ]
+    hub_ref.report = {**hub_ref.report, "replies": replies}
+    hub_ref.updated_at = timezone.now()
+    hub_ref.save(update_fields=["report", "updated_at"])
+    if hub_ref.target_kind in ("pemda", "peer"):
+        outbox_write(
+            sender=HUB,
+            recipient=hub_ref.target_code,
+            to_party=hub_ref.target_code,
+            kind="referral.reply",
+            referral_key=hub_ref.referral_key,
+            version=message["version"],
+            body={"replies": replies},
+        )
+    return "forwarded"
+
+
+def referral_reply_apply(*, message: dict[str, Any], sender: str) -> str:
+    """At the receiver: the reporter's reply joins the local thread, as if written here."""
+    from complaints.services import reporter_reply
+
+    link = (
+        ReferralLink.objects.select_for_update()
+        .filter(referral_key=message["referral"], party=_party(), role=LinkRole.RECEIVER)
+        .first()
+    )
+    if link is None:
+        return "unknown_referral"
+    new = [r for r in message["body"].get("replies") or [] if str(r.get("id")) not in link.mirrored_followups]
+    if not new:
+        return "stale"
+    link.mirrored_followups = [*link.mirrored_followups, *[str(r.get("id")) for r in new]]
+    link.save(update_fields=["mirrored_followups"])
+    report = Report.objects.select_for_update().get(pk=link.report_id)
+    for reply in new:
+        text = str(reply.get("text", ""))
+        try:
+            # The same service as a local reply: resumes a tunda, reopens an answered report.
+            reporter_reply(report=report, text=text)
+        except InvalidTransition:
+            # Closed, archived or returned here: the reply still joins the thread.
+            FollowUp.objects.create(
+                report=report, author_kind=AuthorKind.REPORTER, text=text, created_at=timezone.now()
+            )
+    return "applied"
 
 
 def kl_update_receive(*, message: dict[str, Any], sender: str) -> str:

@@ -152,6 +152,8 @@ def test_an_unknown_receiver_goes_to_triage_and_the_operator_routes_it(
     triage = hub_api.get("/api/v1/hub/referrals/?status=triage", user="hugo").json()
     assert [r["tracking_id"] for r in triage] == [submitted["tracking_id"]]
     assert triage[0]["triage_due_at"] is not None
+    status = hub_api.get("/api/v1/hub/sync/status/", user="hugo").json()
+    assert (status["triage"], status["triage_overdue"]) == (1, 0)
 
     bad = hub_api.post(f"/api/v1/hub/referrals/{triage[0]['id']}/route/", {"target_code": "00.00"}, user="hugo")
     assert bad.status_code == 400
@@ -204,3 +206,47 @@ def test_bukan_wewenang_at_the_receiver_reroutes_to_its_suggestion(
     assert (hub_ref.target_code, hub_ref.status) == ("kemenpupr", HubStatus.ROUTED)
     # One referral, one hub record: the receiver's "bukan wewenang" did not start a second one.
     assert HubReferral.objects.filter(tracking_id=submitted["tracking_id"]).count() == 1
+
+
+def test_the_citizen_disputes_the_receivers_answer_and_the_thread_continues_there(
+    api: Api, bekasi_api: Api, sync_cast: dict[str, User], bekasi_dbm: Unit, bekasi: Pemda, sweep: Any
+) -> None:
+    submitted = api.submit(**BEKASI_ROAD)
+    _refer(api, submitted, target_code="32.75")
+    sweep()
+    bekasi_id = bekasi_api.officer_id(submitted["tracking_id"], user="bima")
+    bekasi_api.post(f"/api/v1/officer/reports/{bekasi_id}/verify/", {"unit_id": bekasi_dbm.pk}, user="bima")
+    bekasi_api.post(
+        f"/api/v1/officer/reports/{bekasi_id}/followups/", {"text": "Sudah ditambal.", "final": True}, user="bela"
+    )
+    sweep()
+    assert _track(api, submitted)["status"] == "answered"
+
+    # The citizen, at Jakarta, says it is not fixed.
+    dispute = "Belum ditambal, lubangnya masih ada di depan nomor 12."
+    replied = api.post(
+        f"/api/v1/reports/track/{submitted['tracking_id']}/replies/",
+        {"text": dispute},
+        HTTP_X_REPORTER_TOKEN=submitted["reporter_token"],
+    )
+    assert replied.status_code == 201, replied.content
+    # The work is in Bekasi: Jakarta keeps no clock of its own and shows the report as referred.
+    assert _track(api, submitted)["status"] == "referred"
+    sweep()
+
+    with tenant_context(bekasi):
+        there = Report.objects.get(tracking_id=submitted["tracking_id"])
+        assert there.status == "disposed"  # reopened at Bekasi, its response clock running again
+        assert there.followups.filter(author_kind="reporter", text=dispute).exists()
+    bekasi_api.post(
+        f"/api/v1/officer/reports/{bekasi_id}/followups/",
+        {"text": "Ditambal ulang dengan aspal hotmix.", "final": True},
+        user="bela",
+    )
+    sweep()
+    tracked = _track(api, submitted)
+    assert tracked["status"] == "answered"
+    assert [f["text"] for f in tracked["followups"] if f["is_final"]] == [
+        "Sudah ditambal.",
+        "Ditambal ulang dengan aspal hotmix.",
+    ]

@@ -7,8 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from sync.models import HubReferral, HubStatus
-from sync.selectors import sync_metrics
+from sync.selectors import sync_metrics, triage_counts
 
 
 class Command(BaseCommand):
@@ -19,7 +18,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         metrics = sync_metrics()
-        metrics["triage"] = HubReferral.objects.filter(status=HubStatus.TRIAGE).count()
+        metrics.update(triage_counts())
         if options["json"]:
             self.stdout.write(json.dumps(metrics, default=str))
             return
@@ -33,6 +32,6 @@ class Command(BaseCommand):
         self.stdout.write("in (peer -> this deployment, last hour)")
         for row in metrics["in"]:
             self.stdout.write(f"  {row['peer']:<14}{row['received_last_hour']:>8}")
-        self.stdout.write(f"hub triage queue: {metrics['triage']}")
+        self.stdout.write(f"hub triage queue: {metrics['triage']} ({metrics['triage_overdue']} past their SLA)")
         for dead in metrics["dead_letters"]:
             self.stdout.write(f"dead letter {dead['id']} -> {dead['recipient']} {dead['kind']}: {dead['last_error']}")

@@ -6,6 +6,7 @@ delivering when the broker itself is down (run it beside the workers, or alone i
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -13,6 +14,8 @@ from django.core.management.base import BaseCommand
 
 from sync import outbox
 from sync.delivery import outbox_sweep
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -27,7 +30,13 @@ class Command(BaseCommand):
         # sweep; queuing them would block on a broker that may be down.
         outbox.QUEUE_ON_COMMIT = False
         while True:
-            outcomes = outbox_sweep()
+            try:
+                outcomes = outbox_sweep()
+            except Exception:  # e.g. a notification queued on commit while the broker is down
+                # What was delivered is committed; log, breathe, carry on with the rest.
+                logger.exception("sync sweeper: sweep failed; retrying")
+                time.sleep(options["interval"])
+                continue
             if options["once"]:
                 self.stdout.write(str(outcomes))
                 return
