@@ -502,8 +502,9 @@ def _category_for(code: str) -> Category:
 def referral_deliver_apply(*, message: dict[str, Any], sender: str) -> str:
     """A referral arrives at its receiving Pemda: it becomes a local report awaiting verification."""
     party = _party()
-    if ReferralLink.objects.filter(referral_key=message["referral"], party=party).exists():
-        return "duplicate"
+    earlier = ReferralLink.objects.filter(referral_key=message["referral"], party=party).first()
+    if earlier is not None:
+        return _referral_deliver_again(earlier, sender=sender)
     snap = message["body"].get("report") or {}
     location = snap.get("location") or {}
     reporter = snap.get("reporter") or {}
@@ -559,6 +560,28 @@ def referral_deliver_apply(*, message: dict[str, Any], sender: str) -> str:
         data={"referral": message["referral"], "from": message["body"].get("origin_name", "")},
     )
     return "created"
+
+
+def _referral_deliver_again(link: ReferralLink, *, sender: str) -> str:
+    """The hub routes a referral back to a Pemda that had returned it: it is open here again.
+
+    (A repeat of the same delivery never gets here: the inbox answers it as a duplicate.)
+    """
+    report = Report.objects.select_for_update().get(pk=link.report_id)
+    if report.status not in (Status.ARCHIVED, Status.REFERRED):
+        return "duplicate"
+    now = timezone.now()
+    report.status = Status.SUBMITTED
+    report.archive_reason = ""
+    report.closed_at = None
+    report.verify_due_at = tenant_calendar().due_at(now, 3)
+    report.version += 1
+    report.save(update_fields=["status", "archive_reason", "closed_at", "verify_due_at", "version"])
+    deadline_set(report_id=report.pk, kind=DeadlineKind.VERIFY, due_at=report.verify_due_at)
+    link.reply_to = sender if sender != link.party else HUB
+    link.save(update_fields=["reply_to"])
+    audit_record(actor=Actor.system(), action="referral_received", report_id=report.pk, data={"again": True})
+    return "reopened"
 
 
 _ORIGIN_STATUS = {"answered": Status.ANSWERED, "closed": Status.CLOSED}

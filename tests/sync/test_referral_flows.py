@@ -187,6 +187,13 @@ def test_a_receiver_returns_a_referral_and_it_goes_to_triage_not_back_to_the_cit
     # The citizen's report is still referred (being handled), never archived or bounced.
     assert _track(api, submitted)["status"] == "referred"
 
+    # The operator checks and sends it back to Bekasi after all: it is open there again.
+    routed = hub_api.post(f"/api/v1/hub/referrals/{hub_ref.pk}/route/", {"target_code": "32.75"}, user="hugo")
+    assert routed.status_code == 200, routed.content
+    sweep()
+    detail = bekasi_api.get(f"/api/v1/officer/reports/{bekasi_id}/", user="bima").json()
+    assert detail["status"] == "submitted"
+
 
 def test_bukan_wewenang_at_the_receiver_reroutes_to_its_suggestion(
     api: Api, bekasi_api: Api, sync_cast: dict[str, User], sweep: Any
