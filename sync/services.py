@@ -113,17 +113,21 @@ def sync_referral_created(*, referral: Referral) -> None:
     if ReferralLink.objects.filter(party=party, report_id=report.pk, role=LinkRole.RECEIVER).exists():
         return
     key = f"{sync_self_code()}/{party}/{referral.pk}"
+    # A Pemda running its own deployment refers through the national hub (LAPOR_SYNC_UPSTREAM),
+    # which routes it and answers back to this deployment.
+    via = str(settings.LAPOR_SYNC_UPSTREAM) or HUB
     ReferralLink.objects.create(
         referral_key=key,
         party=party,
         role=LinkRole.ORIGIN,
         report_id=report.pk,
         tracking_id=report.tracking_id,
-        reply_to=HUB,
+        reply_to=via,
     )
     outbox_write(
         sender=party,
-        recipient=HUB,
+        recipient=via,
+        to_party=HUB,
         kind="referral.create",
         referral_key=key,
         version=1,

@@ -215,6 +215,8 @@ LAPOR_SLA_SCAN_SECONDS = env_int("LAPOR_SLA_SCAN_SECONDS", 60, minimum=5)
 # --- sync between Pemda, hub and K/L (sync/) --------------------------------------------------
 # How this deployment's hub names itself to its HTTP peers (they hold a Peer row of that code).
 LAPOR_SYNC_NAME = env_str("LAPOR_SYNC_NAME", "hub")
+# A Pemda's own deployment: the Peer code of the national hub its referrals go to (else local hub).
+LAPOR_SYNC_UPSTREAM = env_str("LAPOR_SYNC_UPSTREAM", "")
 LAPOR_SYNC_MAX_ATTEMPTS = env_int("LAPOR_SYNC_MAX_ATTEMPTS", 10, minimum=1)
 LAPOR_SYNC_MAX_BACKOFF_SECONDS = env_int("LAPOR_SYNC_MAX_BACKOFF_SECONDS", 600, minimum=1)
 LAPOR_SYNC_SWEEP_SECONDS = env_int("LAPOR_SYNC_SWEEP_SECONDS", 5, minimum=1)

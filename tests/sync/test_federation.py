@@ -76,11 +76,14 @@ class Federation:
         return {tid: n for tid, n in rows}
 
 
-def _deployment(name: str, base_url: str, sync_name: str, broker_url: str, setup: dict[str, Any]) -> Deployment:
+def _deployment(
+    name: str, base_url: str, sync_name: str, broker_url: str, setup: dict[str, Any], upstream: str = ""
+) -> Deployment:
     url = fresh_database(base_url, f"lapor_test_fed_{name}")
     env = process_env(
         DATABASE_URL=url,
         LAPOR_SYNC_NAME=sync_name,
+        LAPOR_SYNC_UPSTREAM=upstream,
         # Short back-off so a peer that recovers is retried within seconds.
         LAPOR_SYNC_MAX_BACKOFF_SECONDS="2",
         LAPOR_LOG_LEVEL="WARNING",
@@ -120,6 +123,7 @@ def federation(django_db_setup: Any, django_db_blocker: Any) -> Iterator[Federat
             "32.75",
             broker_url + "_b",
             {"pemda": ["32", "32.75"], "peers": {"hub-a": f"http://localhost:{a_port}/sync/v1/inbox/"}},
+            upstream="hub-a",
         )
         b.port = b_port
         a.web()
@@ -185,7 +189,58 @@ def test_two_deployments_federate_over_http(federation: Federation, sweepers: No
     assert federation.received(b, "pemda_32_75", [tid]) == {tid: 1}
 
 
-def _track(deployment: Deployment, submitted: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+def test_a_pemda_on_its_own_deployment_refers_through_the_national_hub_and_hears_back(
+    federation: Federation, sweepers: None
+) -> None:
+    a, b = federation.a, federation.b
+    # A Bekasi citizen reports, at Bekasi's own deployment, a matter of DKI Jakarta.
+    body = {**ROAD, "title": "Bus Transjakarta rute Bekasi-Jakarta tidak berhenti di halte", "region_code": ""}
+    status, submitted = b.call("POST", "/api/v1/reports/", host="bekasi.localhost", body=body)
+    assert status == 201, submitted
+    tid = submitted["tracking_id"]
+    status, found = b.call("GET", f"/api/v1/officer/reports/?q={tid}", host="bekasi.localhost", user="verif3275")
+    status, body = b.call(
+        "POST",
+        f"/api/v1/officer/reports/{found['results'][0]['id']}/refer/",
+        host="bekasi.localhost",
+        body={"reason": "Wewenang DKI Jakarta", "target_code": "31"},
+        user="verif3275",
+    )
+    assert status == 200, body
+    wait_for(lambda: federation.received(a, "pemda_31", [tid]), timeout=60, what="the referral at Jakarta")
+
+    ((unit_id,),) = a.query("SELECT id FROM pemda_31.agencies_unit WHERE code = 'DBM'")
+    jakarta_id = federation.officer_id(tid)
+    status, body = a.call(
+        "POST",
+        f"/api/v1/officer/reports/{jakarta_id}/verify/",
+        host="jakarta.localhost",
+        body={"unit_id": unit_id},
+        user="verif31",
+    )
+    assert status == 200, body
+    answer = "Halte di perbatasan Bekasi kembali dilayani mulai Senin."
+    status, body = a.call(
+        "POST",
+        f"/api/v1/officer/reports/{jakarta_id}/followups/",
+        host="jakarta.localhost",
+        body={"text": answer, "final": True},
+        user="petugas31",
+    )
+    assert status == 201, body
+
+    def answered_at_bekasi() -> Any:
+        _status, tracked = _track(b, submitted, host="bekasi.localhost")
+        return tracked if tracked.get("status") == "answered" else None
+
+    tracked = wait_for(answered_at_bekasi, timeout=60, what="Jakarta's answer back at Bekasi's deployment")
+    assert answer in [f["text"] for f in tracked["followups"]]
+    assert federation.received(a, "pemda_31", [tid]) == {tid: 1}
+
+
+def _track(
+    deployment: Deployment, submitted: dict[str, Any], host: str = "jakarta.localhost"
+) -> tuple[int, dict[str, Any]]:
     import http.client
     import json
 
@@ -193,7 +248,7 @@ def _track(deployment: Deployment, submitted: dict[str, Any]) -> tuple[int, dict
     conn.request(
         "GET",
         f"/api/v1/reports/track/{submitted['tracking_id']}/",
-        headers={"Host": "jakarta.localhost", "X-Reporter-Token": submitted["reporter_token"]},
+        headers={"Host": host, "X-Reporter-Token": submitted["reporter_token"]},
     )
     response = conn.getresponse()
     body = json.loads(response.read())
