@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint check-migrations bench bench-intake bench-onboarding db-start db-stop clean
+.PHONY: run test lint check-migrations bench bench-intake bench-onboarding bench-sync db-start db-stop clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version.split()[0]'
@@ -21,7 +21,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy platform tenants national_hub sync deploy
+	$(VENV)/bin/mypy platform tenants national_hub registry sync deploy
 
 check-migrations: $(STAMP)
 	$(PY) -m deploy.local manage makemigrations --check --dry-run
@@ -37,6 +37,9 @@ bench-onboarding: $(STAMP)
 # Report intake through gunicorn against a bare DRF insert (own database lapor_bench_intake).
 bench-intake: $(STAMP)
 	$(PY) -m deploy.local bench intake $(BENCH_ARGS)
+
+bench-sync: $(STAMP)
+	$(PY) -m deploy.local bench sync $(BENCH_ARGS)
 
 db-start: $(STAMP)
 	$(PY) -m deploy.local db-start

@@ -55,6 +55,7 @@ from complaints.selectors import tenant_calendar, tenant_calendar_forget
 from complaints.tracking import tracking_id_new
 from deadlines.models import DeadlineKind, DueDeadline, Stage
 from deadlines.services import deadline_advance, deadline_clear, deadline_set
+from sync.services import sync_referral_created, sync_report_changed
 from tenants.context import current_schema
 
 VERIFY_DAYS = 3
@@ -89,6 +90,8 @@ def _refuse(report: Report, allowed: tuple[str, ...], action: str) -> None:
 def _save(report: Report, *fields: str) -> None:
     report.version += 1
     report.save(update_fields=[*fields, "version"])
+    # sync hook: a received referral's every change goes back towards its origin (same transaction).
+    sync_report_changed(report=report)
 
 
 def report_submit(
@@ -326,6 +329,8 @@ def report_refer(
         data={"referral_id": referral.pk, "target_code": target_code, "target_hint": target_hint},
     )
     notify_reporter(report=report, event="referred", extra=target_hint or target_code or _("hub nasional"))
+    # sync hook: the referral leaves through the outbox in this transaction.
+    sync_referral_created(referral=referral)
     return referral
 
 

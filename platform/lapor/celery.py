@@ -22,6 +22,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lapor.settings")
 # Seconds between SLA scans (one query over the public deadline index, whatever the tenant count).
 # Read here, not from django.conf.settings: this module is imported while the settings load.
 SLA_SCAN_SECONDS = env_int("LAPOR_SLA_SCAN_SECONDS", 60, minimum=5)
+# Seconds between outbox sweeps (sync/): re-sends what the broker lost.
+SYNC_SWEEP_SECONDS = env_int("LAPOR_SYNC_SWEEP_SECONDS", 5, minimum=1)
 
 app = CeleryApp("lapor")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -38,6 +40,8 @@ app.conf.update(
     beat_schedule={
         "worker-heartbeat": {"task": "lapor.tasks.worker_heartbeat_task", "schedule": 30.0},
         "sla-scan": {"task": "deadlines.tasks.sla_scan_task", "schedule": float(SLA_SCAN_SECONDS)},
+        "sync-sweep": {"task": "sync.tasks.outbox_sweep_task", "schedule": float(SYNC_SWEEP_SECONDS)},
+        "sync-reconcile": {"task": "sync.tasks.reconcile_task", "schedule": 600.0},
     },
 )
 app.autodiscover_tasks()

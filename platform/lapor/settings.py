@@ -71,6 +71,8 @@ SHARED_APPS = [
     "accounts",
     "deadlines",
     "national_hub",
+    "registry",
+    "sync",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -198,6 +200,8 @@ CELERY_BROKER_URL = env_url(
     schemes=("amqp", "amqps", "pyamqp", "redis", "rediss", "sqla+postgresql+psycopg2", "sqla+postgresql"),
 )
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or (REDIS_URL or "db+" + _default_broker.removeprefix("sqla+"))
+# Deployments (or test runs) sharing one broker keep their tasks apart with a queue of their own.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_BROKER_CONNECT_TIMEOUT = env_int("LAPOR_BROKER_CONNECT_TIMEOUT", 5, minimum=1, maximum=60)
 
 # --- reports ------------------------------------------------------------------------------------
@@ -210,6 +214,18 @@ LAPOR_MAX_ATTACHMENT_BYTES = env_int("LAPOR_MAX_ATTACHMENT_BYTES", 5 * 1024 * 10
 LAPOR_MAX_ATTACHMENTS = env_int("LAPOR_MAX_ATTACHMENTS", 5, minimum=0, maximum=20)
 DATA_UPLOAD_MAX_MEMORY_SIZE = LAPOR_MAX_ATTACHMENT_BYTES * (LAPOR_MAX_ATTACHMENTS + 1)
 FILE_UPLOAD_MAX_MEMORY_SIZE = LAPOR_MAX_ATTACHMENT_BYTES
+
+# --- sync between Pemda, hub and K/L (sync/) --------------------------------------------------
+# How this deployment's hub names itself to its HTTP peers (they hold a Peer row of that code).
+LAPOR_SYNC_NAME = env_str("LAPOR_SYNC_NAME", "hub")
+# A Pemda's own deployment: the Peer code of the national hub its referrals go to (else local hub).
+LAPOR_SYNC_UPSTREAM = env_str("LAPOR_SYNC_UPSTREAM", "")
+LAPOR_SYNC_MAX_ATTEMPTS = env_int("LAPOR_SYNC_MAX_ATTEMPTS", 10, minimum=1)
+LAPOR_SYNC_MAX_BACKOFF_SECONDS = env_int("LAPOR_SYNC_MAX_BACKOFF_SECONDS", 600, minimum=1)
+LAPOR_SYNC_CLOCK_SKEW_SECONDS = env_int("LAPOR_SYNC_CLOCK_SKEW_SECONDS", 300, minimum=5)
+LAPOR_SYNC_HTTP_TIMEOUT = env_int("LAPOR_SYNC_HTTP_TIMEOUT", 10, minimum=1)
+LAPOR_SYNC_RECONCILE_AFTER_SECONDS = env_int("LAPOR_SYNC_RECONCILE_AFTER_SECONDS", 3600, minimum=60)
+LAPOR_HUB_TRIAGE_HOURS = env_int("LAPOR_HUB_TRIAGE_HOURS", 24, minimum=1)
 
 # --- e-mail ---------------------------------------------------------------------------------------
 EMAIL_HOST = env_str("EMAIL_HOST")

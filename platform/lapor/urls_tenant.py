@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/v1/me/", MeApi.as_view(), name="api-me"),
     path("api/v1/", include("complaints.urls")),
     path("masuk/<str:token>/", login_link, name="login-link"),
+    path("api/v1/", include("sync.urls_tenant")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]

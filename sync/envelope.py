@@ -1,0 +1,77 @@
+"""The versioned JSON message every transport carries, and its published JSON Schema.
+
+Version 1 is the only version; a message naming any other is refused whole (never half-applied).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+SCHEMA_VERSION = "lapor.sync/1"
+KINDS = ("referral.create", "referral.deliver", "referral.update", "referral.reply", "referral.probe")
+
+# Published at /sync/v1/schema.json on every hub host.
+JSON_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": "lapor.sync/1",
+    "title": "LAPOR! sync message, version 1",
+    "type": "object",
+    "required": ["schema", "id", "kind", "to", "referral", "version", "body"],
+    "properties": {
+        "schema": {"const": SCHEMA_VERSION},
+        "id": {"type": "string", "format": "uuid", "description": "message id; a repeat is acknowledged, not applied"},
+        "kind": {"enum": list(KINDS)},
+        "to": {"type": "string", "description": "party at the receiving deployment: 'hub' or a Kemendagri code"},
+        "referral": {"type": "string", "description": "referral key, the same at every party"},
+        "version": {"type": "integer", "minimum": 1, "description": "per-referral; older versions are ignored"},
+        "body": {
+            "type": "object",
+            "description": (
+                "referral.create / referral.deliver: report (tracking_id, type, category, title, text, privacy, "
+                "location, reporter only when not anonim), reason, target_code. referral.update: status "
+                "(accepted | returned | disposed | answered | closed), reason, receiver_name, followups "
+                "[{id, text, is_final, created_at}]. referral.reply: replies [{id, text, created_at}] "
+                "(the reporter's, from the origin)."
+            ),
+        },
+    },
+}
+
+
+class EnvelopeError(ValueError):
+    """The message is malformed or of an unknown schema version; nothing of it is applied."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def envelope_parse(data: Any) -> dict[str, Any]:
+    """Check a received message against schema version 1; returns it or raises EnvelopeError."""
+    if not isinstance(data, dict):
+        raise EnvelopeError(_("Pesan harus berupa objek JSON."), "malformed")
+    if data.get("schema") != SCHEMA_VERSION:
+        raise EnvelopeError(
+            _("Versi skema pesan %(v)s tidak dikenal; yang didukung: %(ok)s.")
+            % {"v": data.get("schema"), "ok": SCHEMA_VERSION},
+            "unknown_schema_version",
+        )
+    try:
+        uuid.UUID(str(data.get("id")))
+    except ValueError as exc:
+        raise EnvelopeError(_("Id pesan harus UUID."), "malformed") from exc
+    if data.get("kind") not in KINDS:
+        raise EnvelopeError(_("Jenis pesan %(k)s tidak dikenal.") % {"k": data.get("kind")}, "malformed")
+    version = data.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise EnvelopeError(_("Versi rujukan harus bilangan bulat positif."), "malformed")
+    for field in ("to", "referral"):
+        if not isinstance(data.get(field), str) or not data[field]:
+            raise EnvelopeError(_("Kolom %(f)s wajib diisi.") % {"f": field}, "malformed")
+    if not isinstance(data.get("body"), dict):
+        raise EnvelopeError(_("Kolom body harus berupa objek."), "malformed")
+    return data

@@ -1,0 +1,59 @@
+"""Writing outbox rows inside the caller's transaction, and queuing their delivery on commit."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from sync.models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+# The sweeper process turns this off: it delivers what it writes itself, and must not wait on a
+# broker that may be down.
+QUEUE_ON_COMMIT = True
+
+
+def outbox_write(
+    *,
+    sender: str,
+    recipient: str,
+    kind: str,
+    referral_key: str,
+    version: int,
+    body: dict[str, Any],
+    to_party: str = "",
+) -> OutboxMessage:
+    """Record a message for another party. Call inside the transaction of the change it carries."""
+    now = timezone.now()
+    message = OutboxMessage.objects.create(
+        id=uuid.uuid4(),
+        sender=sender,
+        recipient=recipient,
+        to_party=to_party or recipient,
+        kind=kind,
+        referral_key=referral_key,
+        version=version,
+        body=body,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    if QUEUE_ON_COMMIT:
+        message_id = str(message.id)
+        transaction.on_commit(lambda: _queue(message_id))
+    return message
+
+
+def _queue(message_id: str) -> None:
+    from sync.tasks import outbox_deliver_task
+
+    try:
+        # Hub task: runs in public whatever schema queued it; no publish retries, so a down
+        # broker costs the request nothing. The sweeper delivers what was not queued.
+        outbox_deliver_task.apply_async((message_id,), headers={"_schema_name": "public"}, retry=False)
+    except Exception as exc:  # any broker failure; the sweeper re-sends
+        logger.warning("sync: could not queue %s (%s); the sweeper will deliver it", message_id, exc)

@@ -1,0 +1,95 @@
+"""Reconciliation: the hub periodically asks each receiver whether it agrees about open referrals.
+
+Everything travels as messages (no query into tenant schemas): the hub sends a `referral.probe`
+with the receiver version it knows; the receiver re-sends its current state when it is ahead
+(a lost or never-applied update: drift repaired), re-creates the referral when it never got it,
+and otherwise answers nothing. The hub also re-states its own state to the origin, which applies
+it only when it is behind. Outcomes are counted in the inbox (see sync_status).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from sync.models import HUB, HubReferral, HubStatus, LinkRole, ReferralLink
+from sync.outbox import outbox_write
+
+RECONCILE_BATCH = 500
+
+
+@transaction.atomic
+def reconcile_run(*, older_than: timedelta | None = None, limit: int = RECONCILE_BATCH) -> dict[str, int]:
+    """Probe open referrals untouched for a while (LAPOR_SYNC_RECONCILE_AFTER_SECONDS)."""
+    age = older_than if older_than is not None else timedelta(seconds=settings.LAPOR_SYNC_RECONCILE_AFTER_SECONDS)
+    now = timezone.now()
+    stale = list(
+        HubReferral.objects.select_for_update(skip_locked=True)
+        .exclude(status__in=[HubStatus.CLOSED, HubStatus.TRIAGE])
+        .filter(updated_at__lte=now - age)
+        .order_by("updated_at")[:limit]
+    )
+    counts = {"probed": 0, "restated": 0}
+    for hub_ref in stale:
+        if hub_ref.target_kind in ("pemda", "peer"):
+            outbox_write(
+                sender=HUB,
+                recipient=hub_ref.target_code,
+                to_party=hub_ref.target_code,
+                kind="referral.probe",
+                referral_key=hub_ref.referral_key,
+                version=max(hub_ref.receiver_version, 1),
+                body={
+                    "known_version": hub_ref.receiver_version,
+                    "report": hub_ref.report,
+                    "origin_name": hub_ref.origin_name,
+                },
+            )
+            counts["probed"] += 1
+        if hub_ref.version > 0:
+            outbox_write(
+                sender=HUB,
+                recipient=hub_ref.origin,
+                to_party=hub_ref.origin_party,
+                kind="referral.update",
+                referral_key=hub_ref.referral_key,
+                version=hub_ref.version,
+                body={
+                    "status": _origin_status(hub_ref),
+                    "reason": hub_ref.return_reason,
+                    "receiver_name": "",
+                    "followups": hub_ref.followups,
+                },
+            )
+            counts["restated"] += 1
+        HubReferral.objects.filter(pk=hub_ref.pk).update(updated_at=now)
+    return counts
+
+
+def _origin_status(hub_ref: HubReferral) -> str:
+    return {
+        HubStatus.ROUTED: "routed",
+        HubStatus.ACCEPTED: "accepted",
+        HubStatus.ANSWERED: "answered",
+        HubStatus.CLOSED: "closed",
+    }.get(HubStatus(hub_ref.status), "routed")
+
+
+def referral_probe_apply(*, message: dict[str, Any], sender: str) -> str:
+    """At the receiver: compare with what the hub believes and repair the difference."""
+    from complaints.models import Report
+    from sync.services import _party, referral_deliver_apply, sync_report_changed
+
+    link = ReferralLink.objects.filter(referral_key=message["referral"], party=_party(), role=LinkRole.RECEIVER).first()
+    if link is None:
+        referral_deliver_apply(message={**message, "version": 1}, sender=sender)
+        return "drift:recreated"
+    report = Report.objects.select_for_update().get(pk=link.report_id)
+    if report.version > int(message["body"].get("known_version", 0)):
+        sync_report_changed(report=report)
+        return "drift:resent"
+    return "in_step"
