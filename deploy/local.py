@@ -167,6 +167,8 @@ def serve(server: EmbeddedPostgres | None, started_here: bool) -> int:
             "10",
         ],
         "worker": [str(BIN / "celery"), "-A", "lapor", "worker", "-l", "info", "--concurrency", "2"],
+        # Delivers the sync outbox even while the broker is down (beat's sweeps need the broker).
+        "sweeper": [PYTHON, str(REPO / "manage.py"), "sync_sweeper", "--interval", "2"],
         "beat": [
             str(BIN / "celery"),
             "-A",
@@ -189,7 +191,7 @@ def serve(server: EmbeddedPostgres | None, started_here: bool) -> int:
         f"  hub:    http://localhost:{port}/\n"
         f"  pilot:  http://jakarta.localhost:{port}/   (DKI Jakarta)\n"
         f"  admin:  http://localhost:{port}/admin/  -> {_admin_login(var)}\n"
-        "  Ctrl-C stops web, worker, beat and the embedded database.\n",
+        "  Ctrl-C stops web, worker, beat, the sync sweeper and the embedded database.\n",
         flush=True,
     )
     stopping = False

@@ -27,8 +27,10 @@ import re
 import shutil
 import subprocess
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from django.apps import apps as global_apps
 from django.db import connection, connections, transaction
@@ -41,6 +43,8 @@ from django_tenants.utils import schema_exists
 
 from tenants.context import use_public_schema, use_schema
 from tenants.validators import validate_schema_name
+
+T = TypeVar("T")
 
 # Never a Pemda (Pemda schemas are pemda_NN[_NN]); the DDL substitution relies on this name being
 # a distinctive token that appears nowhere else in the dump.
@@ -204,30 +208,36 @@ def _template_build_here() -> None:
             cursor.execute("SELECT pg_advisory_unlock(%s)", [_TEMPLATE_LOCK])
 
 
-def template_ensure() -> None:
-    """Make sure the template schema is migrated to the current code, and committed.
+def _on_own_connection(work: Callable[[], T]) -> T:
+    """Run `work` on a separate thread, hence a separate connection in autocommit mode.
 
-    The work runs on a separate thread, hence on a separate connection in autocommit mode: the
-    caller may be inside a transaction (a request, a test), and pg_dump can only see what is
-    committed.
+    The caller may be inside a transaction (a request, a test, an onboarding). Anything it read
+    from the template would stay locked until it commits, so a rebuild of the template (DROP
+    SCHEMA) from inside the same call would wait for the caller, which waits for the rebuild.
+    Every read and write of the template therefore happens here, never on the caller's connection.
     """
+    results: list[T] = []
     errors: list[BaseException] = []
 
-    def work() -> None:
+    def run() -> None:
         try:
-            _template_build_here()
+            results.append(work())
         except BaseException as exc:
             errors.append(exc)
         finally:
             connections.close_all()
 
-    if _template_is_current():
-        return
-    thread = threading.Thread(target=work, name="tenant-template")
+    thread = threading.Thread(target=run, name="tenant-template")
     thread.start()
     thread.join()
     if errors:
         raise SchemaError(f"{TEMPLATE_SCHEMA}: {errors[0]}") from errors[0]
+    return results[0]
+
+
+def template_ensure() -> None:
+    """Make sure the template schema is migrated to the current code, and committed."""
+    _on_own_connection(_template_build_here)
 
 
 # --- the blueprint: DDL and rows captured from the template -----------------------------------------
@@ -287,9 +297,13 @@ def blueprint_load() -> Blueprint:
     """The current blueprint; rebuilt (template migrated, DDL dumped) when migrations changed."""
     global _blueprint
     fingerprint = migrations_load().keys
-    if _blueprint is not None and _blueprint.fingerprint == fingerprint and _template_is_current():
-        return _blueprint
-    template_ensure()
+    if _blueprint is None or _blueprint.fingerprint != fingerprint:
+        _blueprint = _on_own_connection(lambda: _blueprint_capture(fingerprint))
+    return _blueprint
+
+
+def _blueprint_capture(fingerprint: frozenset[tuple[str, str]]) -> Blueprint:
+    _template_build_here()
     argv, env = pg_client_command("pg_dump", "--schema-only", "--no-owner", "--no-privileges", "-n", TEMPLATE_SCHEMA)
     result = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120)
     if result.returncode != 0:
@@ -311,10 +325,9 @@ def blueprint_load() -> Blueprint:
             [TEMPLATE_SCHEMA],
         )
         identities = tuple((t, c) for t, c in cursor.fetchall() if t in tables)
-    _blueprint = Blueprint(
+    return Blueprint(
         ddl=_clean_dump(result.stdout), fingerprint=fingerprint, tables=tuple(tables), identities=identities
     )
-    return _blueprint
 
 
 def schema_create_from_blueprint(*, schema_name: str, blueprint: Blueprint) -> None:
