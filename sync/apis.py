@@ -22,7 +22,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Role
 from complaints.access import Action, Caller, caller_from_request
-from complaints.apis import OfficerReportDetailOutput, _OfficerAction
+from complaints.apis import OfficerReportDetailOutput, ReasonInput, _OfficerAction
 from complaints.idempotency import idempotent
 from registry.models import Instansi
 from sync import services
@@ -244,10 +244,6 @@ class DeadLetterReplayApi(APIView):
 
 
 # --- receiving Pemda (tenant host) ----------------------------------------------------------------
-
-
-class ReasonInput(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000)
 
 
 class ReferralReturnApi(_OfficerAction):
