@@ -13,6 +13,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 from rest_framework import status
@@ -39,6 +40,14 @@ def _request_hash(request: Request) -> str:
     return digest.hexdigest()
 
 
+def _client_address(request: Request) -> str:
+    if settings.SECURE_PROXY_SSL_HEADER:  # behind our own proxy (LAPOR_BEHIND_TLS_PROXY): its first hop
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[0].strip()[:45]
+    return str(request.META.get("REMOTE_ADDR", ""))[:45]
+
+
 def idempotent(method: Callable[..., Response]) -> Callable[..., Response]:
     @wraps(method)
     def wrapper(view: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -48,7 +57,9 @@ def idempotent(method: Callable[..., Response]) -> Callable[..., Response]:
         if not key.strip() or len(key) > MAX_KEY_LENGTH:
             return Response({"detail": _("Idempotency-Key harus 1-128 karakter.")}, status=status.HTTP_400_BAD_REQUEST)
         user = getattr(request, "user", None)
-        scope = f"user:{user.pk}" if user is not None and user.is_authenticated else "anon"
+        # Anonymous clients are told apart by address, so one citizen's key never replays another's
+        # answer (it holds a reporter token).
+        scope = f"user:{user.pk}" if user is not None and user.is_authenticated else f"anon:{_client_address(request)}"
         fingerprint = _request_hash(request)
         with transaction.atomic():
             # A concurrent twin blocks on the unique index until the first commits, then replays it.

@@ -78,6 +78,15 @@ def test_retry_with_the_same_idempotency_key_returns_the_first_report(api: Api, 
     assert other_body.status_code == 422
 
 
+def test_the_same_key_from_another_citizen_is_not_a_replay(api: Api, jakarta: Pemda) -> None:
+    # Two phones that happen to pick the same key must not receive each other's reporter token.
+    first = api.post("/api/v1/reports/", FORM, HTTP_IDEMPOTENCY_KEY="1", REMOTE_ADDR="10.1.1.1")
+    other = api.post("/api/v1/reports/", FORM, HTTP_IDEMPOTENCY_KEY="1", REMOTE_ADDR="10.2.2.2")
+    assert first.status_code == other.status_code == 201
+    assert first.json()["reporter_token"] != other.json()["reporter_token"]
+    assert other.get("Idempotent-Replayed") is None
+
+
 def test_failed_request_does_not_burn_its_idempotency_key(api: Api, jakarta: Pemda) -> None:
     bad = api.post("/api/v1/reports/", {**FORM, "category": "tidak-ada"}, HTTP_IDEMPOTENCY_KEY="k-2")
     assert bad.status_code == 400
