@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from sync.models import HUB, HubReferral, HubStatus, LinkRole, ReferralLink
 from sync.outbox import outbox_write
+from sync.services import hub_origin_update_write
 
 RECONCILE_BATCH = 500
 
@@ -51,20 +52,7 @@ def reconcile_run(*, older_than: timedelta | None = None, limit: int = RECONCILE
             )
             counts["probed"] += 1
         if hub_ref.version > 0:
-            outbox_write(
-                sender=HUB,
-                recipient=hub_ref.origin,
-                to_party=hub_ref.origin_party,
-                kind="referral.update",
-                referral_key=hub_ref.referral_key,
-                version=hub_ref.version,
-                body={
-                    "status": _origin_status(hub_ref),
-                    "reason": hub_ref.return_reason,
-                    "receiver_name": "",
-                    "followups": hub_ref.followups,
-                },
-            )
+            hub_origin_update_write(hub_ref, status=_origin_status(hub_ref), reason=hub_ref.return_reason)
             counts["restated"] += 1
         HubReferral.objects.filter(pk=hub_ref.pk).update(updated_at=now)
     return counts

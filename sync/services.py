@@ -262,6 +262,11 @@ def _hub_tell_origin(hub_ref: HubReferral, *, status: str, reason: str = "", rec
     hub_ref.version += 1
     hub_ref.updated_at = timezone.now()
     hub_ref.save()
+    hub_origin_update_write(hub_ref, status=status, reason=reason, receiver_name=receiver_name)
+
+
+def hub_origin_update_write(hub_ref: HubReferral, *, status: str, reason: str = "", receiver_name: str = "") -> None:
+    """The hub's `referral.update` to the origin at the referral's current version (reconciliation re-sends it)."""
     outbox_write(
         sender=HUB,
         recipient=hub_ref.origin,

@@ -96,13 +96,7 @@ class ReporterReportOutput(PublicReportOutput):
     can_reopen = serializers.SerializerMethodField()
 
     def get_can_reopen(self, report: Report) -> bool:
-        from django.utils import timezone
-
-        return (
-            report.status in ("answered", "closed")
-            and report.autoclose_due_at is not None
-            and timezone.now() <= report.autoclose_due_at
-        )
+        return services.report_can_reopen(report)
 
 
 class OfficerReportOutput(serializers.Serializer):

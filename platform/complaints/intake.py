@@ -20,6 +20,7 @@ from django.db import connection, models
 
 from complaints.models import Attachment, Notification, Report
 from deadlines.models import DeadlineKind, Stage
+from deadlines.services import NOTIFY_CLOCK_SQL, REMINDER_LEAD, notify_clock_params
 from tenants.context import current_schema
 
 
@@ -54,7 +55,7 @@ def report_insert(
         "d AS (INSERT INTO deadlines_duedeadline (schema_name, report_id, kind, due_at, stage, next_action_at)"
         " SELECT %s, r.id, %s, %s, %s, %s FROM r)"
     )
-    params += [schema, DeadlineKind.VERIFY, verify_due_at, Stage.PENDING, verify_due_at - _reminder_lead()]
+    params += [schema, DeadlineKind.VERIFY, verify_due_at, Stage.PENDING, verify_due_at - REMINDER_LEAD]
     if attachments:
         cols, _ = _columns_and_values(attachments[0], exclude=("id", "report_id"))
         rows = []
@@ -74,11 +75,8 @@ def report_insert(
             f" SELECT r.id, {', '.join(['%s'] * len(values))} FROM r RETURNING id)"
         )
         params += values
-        ctes.append(
-            "c AS (INSERT INTO deadlines_duedeadline (schema_name, report_id, kind, due_at, stage, next_action_at)"
-            " VALUES (%s, 0, %s, %s, %s, %s) ON CONFLICT (schema_name, report_id, kind) DO NOTHING)"
-        )
-        params += [schema, DeadlineKind.NOTIFY, notify_sweep_at, Stage.PENDING, notify_sweep_at]
+        ctes.append(f"c AS ({NOTIFY_CLOCK_SQL})")
+        params += notify_clock_params(at=notify_sweep_at)
         notification_select = "(SELECT id FROM n)"
     sql = (
         f"WITH {', '.join(ctes)} SELECT r.id, {notification_select},"
@@ -91,9 +89,3 @@ def report_insert(
     report.pk = report_id
     report._state.adding = False
     return int(report_id), notification_id
-
-
-def _reminder_lead() -> Any:
-    from deadlines.services import REMINDER_LEAD
-
-    return REMINDER_LEAD

@@ -20,8 +20,8 @@ from accounts.models import Membership, Role
 from complaints.crypto import decrypt
 from complaints.models import Notification, NotificationStatus, Report
 from complaints.relay import notification_send_on_commit
-from deadlines.models import DeadlineKind
-from tenants.context import current_schema, current_tenant
+from deadlines.services import NOTIFY_CLOCK_SQL, notify_clock_params
+from tenants.context import current_tenant
 
 MAX_ATTEMPTS = 5
 # A notification's batch normally leaves within 50 ms; after this the sweep sends it anyway.
@@ -145,11 +145,7 @@ def _queue(notification: Notification) -> None:
 def notification_pending_clock() -> None:
     """Make sure the public index will bring the sweep here if the relay's batch is ever lost."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO deadlines_duedeadline (schema_name, report_id, kind, due_at, stage, next_action_at)"
-            " VALUES (%s, 0, %s, %s, 0, %s) ON CONFLICT (schema_name, report_id, kind) DO NOTHING",
-            [current_schema(), DeadlineKind.NOTIFY, *(2 * [timezone.now() + NOTIFY_SWEEP_AFTER])],
-        )
+        cursor.execute(NOTIFY_CLOCK_SQL, notify_clock_params(at=timezone.now() + NOTIFY_SWEEP_AFTER))
 
 
 def notifications_sweep() -> int:

@@ -439,15 +439,21 @@ def _reopen(*, report: Report, now: datetime) -> None:
     deadline_set(report_id=report.pk, kind=DeadlineKind.RESPONSE, due_at=report.response_due_at)
 
 
-def _within_reopen_window(report: Report, now: datetime) -> bool:
-    return report.autoclose_due_at is not None and now <= report.autoclose_due_at
+def report_can_reopen(report: Report, now: datetime | None = None) -> bool:
+    """The reporter may reopen an answered (or rated and closed) report within the 10-day window."""
+    now = now or timezone.now()
+    return (
+        report.status in (Status.ANSWERED, Status.CLOSED)
+        and report.autoclose_due_at is not None
+        and now <= report.autoclose_due_at
+    )
 
 
 @transaction.atomic
 def report_reopen(*, report: Report, reason: str) -> Report:
     """The reporter reopens an answered report within the 10-working-day window."""
     now = timezone.now()
-    if report.status not in (Status.ANSWERED, Status.CLOSED) or not _within_reopen_window(report, now):
+    if not report_can_reopen(report, now):
         raise InvalidTransition(_("Laporan hanya dapat dibuka kembali dalam 10 hari kerja setelah dijawab."))
     if not reason.strip():
         raise ValidationError({"reason": _("Alasan membuka kembali wajib diisi.")})

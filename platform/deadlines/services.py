@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from deadlines.models import DeadlineKind, DueDeadline, Stage
 from tenants.context import current_schema
@@ -30,6 +31,18 @@ def deadline_set(*, report_id: int, kind: str, due_at: datetime) -> None:
         unique_fields=["schema_name", "report_id", "kind"],
         update_fields=["due_at", "stage", "next_action_at"],
     )
+
+
+# The per-tenant clock that brings the sweep back for notifications whose relay batch was lost.
+# One statement, used on its own and as a CTE of intake's single INSERT (complaints.intake).
+NOTIFY_CLOCK_SQL = (
+    "INSERT INTO deadlines_duedeadline (schema_name, report_id, kind, due_at, stage, next_action_at)"
+    " VALUES (%s, 0, %s, %s, %s, %s) ON CONFLICT (schema_name, report_id, kind) DO NOTHING"
+)
+
+
+def notify_clock_params(*, at: datetime) -> list[Any]:
+    return [current_schema(), DeadlineKind.NOTIFY, at, Stage.PENDING, at]
 
 
 def deadline_clear(*, report_id: int, kinds: list[str] | None = None) -> None:
