@@ -48,6 +48,7 @@ from complaints.models import (
     ReportType,
 )
 from complaints.selectors import active_category, report_duplicate_candidates
+from lapor.serializers import SharedFieldsMixin
 
 REPORTER_TOKEN_HEADER = "X-Reporter-Token"  # noqa: S105 - a header name, not a secret
 _PHONE_RE = re.compile(r"^\+?[0-9]{8,15}$")
@@ -156,7 +157,7 @@ class CategoryListApi(ListAPIView):
     queryset = Category.objects.filter(is_active=True)
 
 
-class ReportSubmitInput(serializers.Serializer):
+class ReportSubmitInput(SharedFieldsMixin, serializers.Serializer):
     type = serializers.ChoiceField(choices=ReportType.choices, default=ReportType.PENGADUAN)
     category = serializers.SlugField(max_length=40)
     title = serializers.CharField(min_length=5, max_length=200)

@@ -23,16 +23,71 @@ from deadlines.models import DeadlineKind, Stage
 from deadlines.services import NOTIFY_CLOCK_SQL, REMINDER_LEAD, notify_clock_params
 from tenants.context import current_schema
 
+# Fields whose value goes to psycopg2 as the model holds it (PostgreSQL's adapt_* are identity
+# for them); any other field, or one with auto_now(_add), takes Django's pre_save/prep path.
+_AS_IS = {
+    models.CharField,
+    models.TextField,
+    models.ForeignKey,
+    models.DecimalField,
+    models.SmallIntegerField,
+    models.PositiveIntegerField,
+    models.IntegerField,
+    models.BigIntegerField,
+    models.BooleanField,
+}
+
+
+def _as_is(field: Any) -> bool:
+    if isinstance(field, models.DateTimeField) and type(field) is models.DateTimeField:
+        return not (field.auto_now or field.auto_now_add)
+    return type(field) in _AS_IS
+
 
 @lru_cache(maxsize=16)
-def _fields(model: type[models.Model], exclude: tuple[str, ...]) -> tuple[list[Any], list[str]]:
-    fields = [f for f in model._meta.concrete_fields if f.column not in exclude]
-    return fields, [connection.ops.quote_name(str(f.column)) for f in fields]
+def _fields(model: type[models.Model], exclude: tuple[str, ...]) -> tuple[list[tuple[Any, str, bool]], list[str]]:
+    fields = [(f, f.attname, _as_is(f)) for f in model._meta.concrete_fields if f.column not in exclude]
+    return fields, [connection.ops.quote_name(str(f.column)) for f, _, _ in fields]
 
 
 def _columns_and_values(obj: models.Model, exclude: tuple[str, ...] = ("id",)) -> tuple[list[str], list[Any]]:
     fields, columns = _fields(type(obj), exclude)
-    return columns, [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    return columns, [
+        getattr(obj, attname) if as_is else f.get_db_prep_save(f.pre_save(obj, True), connection)
+        for f, attname, as_is in fields
+    ]
+
+
+@lru_cache(maxsize=32)
+def _insert_sql(attachments: int, notification: bool) -> str:
+    """The statement for one shape of intake (how many attachments, whether a notification)."""
+    report_cols = _fields(Report, ("id",))[1]
+    values = ", ".join(["%s"] * len(report_cols))
+    ctes = [
+        f"r AS (INSERT INTO complaints_report ({', '.join(report_cols)}) VALUES ({values}) RETURNING id)",
+        "d AS (INSERT INTO deadlines_duedeadline (schema_name, report_id, kind, due_at, stage, next_action_at)"
+        " SELECT %s, r.id, %s, %s, %s, %s FROM r)",
+    ]
+    if attachments:
+        cols = _fields(Attachment, ("id", "report_id"))[1]
+        row = f"({', '.join(['%s'] * len(cols))})"
+        ctes.append(
+            f"a AS (INSERT INTO complaints_attachment (report_id, {', '.join(cols)})"
+            f" SELECT r.id, x.* FROM r, (VALUES {', '.join([row] * attachments)}) AS x ({', '.join(cols)}))"
+        )
+    notification_select = "NULL::bigint"
+    if notification:
+        cols = _fields(Notification, ("id", "report_id"))[1]
+        ctes.append(
+            f"n AS (INSERT INTO complaints_notification (report_id, {', '.join(cols)})"
+            f" SELECT r.id, {', '.join(['%s'] * len(cols))} FROM r RETURNING id)"
+        )
+        ctes.append(f"c AS ({NOTIFY_CLOCK_SQL})")
+        notification_select = "(SELECT id FROM n)"
+    return (
+        f"WITH {', '.join(ctes)} SELECT r.id, {notification_select},"
+        " complaints_audit_append(%s, NULL, %s, r.id, %s, %s::jsonb) FROM r"
+    )
 
 
 def report_insert(
@@ -45,46 +100,16 @@ def report_insert(
     audit_data: dict[str, Any],
 ) -> tuple[int, int | None]:
     """Insert everything a new report brings; returns (report id, notification id or None)."""
-    report_cols, params = _columns_and_values(report)
-    ctes = [
-        f"r AS (INSERT INTO complaints_report ({', '.join(report_cols)}) VALUES ({', '.join(['%s'] * len(params))})"
-        " RETURNING id)"
-    ]
-    schema = current_schema()
-    ctes.append(
-        "d AS (INSERT INTO deadlines_duedeadline (schema_name, report_id, kind, due_at, stage, next_action_at)"
-        " SELECT %s, r.id, %s, %s, %s, %s FROM r)"
-    )
-    params += [schema, DeadlineKind.VERIFY, verify_due_at, Stage.PENDING, verify_due_at - REMINDER_LEAD]
-    if attachments:
-        cols, _ = _columns_and_values(attachments[0], exclude=("id", "report_id"))
-        rows = []
-        for attachment in attachments:
-            _, values = _columns_and_values(attachment, exclude=("id", "report_id"))
-            rows.append(f"({', '.join(['%s'] * len(values))})")
-            params += values
-        ctes.append(
-            f"a AS (INSERT INTO complaints_attachment (report_id, {', '.join(cols)})"
-            f" SELECT r.id, x.* FROM r, (VALUES {', '.join(rows)}) AS x ({', '.join(cols)}))"
-        )
-    notification_select = "NULL::bigint"
+    params = _columns_and_values(report)[1]
+    params += [current_schema(), DeadlineKind.VERIFY, verify_due_at, Stage.PENDING, verify_due_at - REMINDER_LEAD]
+    for attachment in attachments:
+        params += _columns_and_values(attachment, exclude=("id", "report_id"))[1]
     if notification is not None:
-        cols, values = _columns_and_values(notification, exclude=("id", "report_id"))
-        ctes.append(
-            f"n AS (INSERT INTO complaints_notification (report_id, {', '.join(cols)})"
-            f" SELECT r.id, {', '.join(['%s'] * len(values))} FROM r RETURNING id)"
-        )
-        params += values
-        ctes.append(f"c AS ({NOTIFY_CLOCK_SQL})")
+        params += _columns_and_values(notification, exclude=("id", "report_id"))[1]
         params += notify_clock_params(at=notify_sweep_at)
-        notification_select = "(SELECT id FROM n)"
-    sql = (
-        f"WITH {', '.join(ctes)} SELECT r.id, {notification_select},"
-        " complaints_audit_append(%s, NULL, %s, r.id, %s, %s::jsonb) FROM r"
-    )
     params += [report.submitted_at, "pelapor", "submitted", json.dumps(audit_data)]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(_insert_sql(len(attachments), notification is not None), params)
         report_id, notification_id, _event = cursor.fetchone()
     report.pk = report_id
     report._state.adding = False

@@ -1,8 +1,11 @@
-"""Queue notification sends on commit, batched: one Celery message per tenant every 50 ms.
+"""Queue notification sends on commit, batched: one Celery message per tenant every 250 ms.
 
 Publishing one Celery message per notification costs about a millisecond of broker work in
 the request that caused it; the intake benchmark showed that to be the largest single cost of
-taking in a report. Batching moves it off the request. A batch still in memory when its
+taking in a report. Batching moves it off the request; a quarter of a second keeps a web
+process at four publishes a second per busy Pemda (each publish holds the interpreter for a
+millisecond or more, stalling the request being served) while a confirmation e-mail still
+leaves at once for a human reader. `LAPOR_NOTIFY_FLUSH_MS` changes it. A batch still in memory when its
 process dies is not lost: every notification row also holds a clock in the public deadline
 index (kind `notify`), and the SLA scan re-sends whatever is still pending after a minute.
 """
@@ -19,9 +22,10 @@ from collections import defaultdict
 from django.conf import settings
 from django.db import transaction
 
+from lapor.env import env_int
 from tenants.context import current_schema
 
-FLUSH_SECONDS = 0.05
+FLUSH_SECONDS = env_int("LAPOR_NOTIFY_FLUSH_MS", 250, minimum=10, maximum=10000) / 1000
 logger = logging.getLogger(__name__)
 
 _lock = threading.Lock()

@@ -37,6 +37,8 @@ _db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE"
 _db["ENGINE"] = "lapor.db"
 _db.setdefault("OPTIONS", {})["connect_timeout"] = DB_CONNECT_TIMEOUT
 _db["CONN_HEALTH_CHECKS"] = True
+# A connection that served a request without error this recently is not pinged again (lapor.db).
+DB_HEALTH_CHECK_BYPASS_MS = env_int("DB_HEALTH_CHECK_BYPASS_MS", 1000, minimum=0, maximum=60000)
 _db["TEST"] = {"NAME": env_str("LAPOR_TEST_DATABASE", f"test_{_db['NAME']}")}
 DATABASES = {"default": _db}
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)

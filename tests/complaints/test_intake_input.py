@@ -127,3 +127,71 @@ def test_tracking_id_is_short_random_and_forgiving_to_type(api: Api) -> None:
     assert first != second
     typed = first.lower().replace("-", "").replace("0", "o")
     assert api.get(f"/api/v1/reports/track/{typed}/").status_code == 200
+
+
+def test_errors_of_one_form_never_reach_another_sharing_its_built_fields(api: Api, jakarta: Pemda) -> None:
+    """The intake form's fields are built once per class (lapor.serializers); each form still
+    validates its own data and reports its own errors, in its own language."""
+    from django.utils import translation
+
+    from complaints.apis import ReportSubmitInput
+
+    with tenant_context(jakarta):
+        bad = ReportSubmitInput(data={"title": "abc", "category": "jalan"})
+        good = ReportSubmitInput(data=FORM)
+        assert good.is_valid(), good.errors
+        with translation.override("en"):
+            assert not bad.is_valid()
+        assert good.validated_data["title"] == FORM["title"]
+        assert set(bad.errors) == {"title", "text"}
+        assert bad.errors["text"] == ["This field is required."]
+        assert bad.fields["title"].parent is bad and good.fields["title"].parent is good
+        # After the English error above, a new form speaks Indonesian again.
+        assert ReportSubmitInput(data={}).is_valid() is False
+        third = ReportSubmitInput(data={"title": "abc"})
+        third.is_valid()
+        assert third.errors["text"] == ["Bidang ini harus diisi."]
+        # A list field's child belongs to its own list, not to the one the class built.
+        assert good.fields["attachments"].child.parent is good.fields["attachments"]
+        assert bad.fields["attachments"].child is not good.fields["attachments"].child
+
+
+def test_intake_writes_every_column_as_the_orm_would(jakarta: Pemda) -> None:
+    """complaints.intake passes most values through as the model holds them; for every column
+    that must be exactly what Django's own field preparation gives."""
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from django.db import connection
+
+    from complaints import intake
+    from complaints.models import Category, Notification
+
+    with tenant_context(jakarta):
+        category = Category.objects.get(code="jalan")
+        at = datetime(2026, 11, 24, 1, 2, 3, tzinfo=UTC)
+        report = Report(
+            tracking_id="ABCD-23456",
+            type="pengaduan",
+            category=category,
+            original_category=category,
+            title="Judul",
+            original_title="Judul",
+            text="Isi laporan",
+            latitude=Decimal("-6.200000"),
+            longitude=Decimal("106.816666"),
+            reporter_email="token",
+            submitted_at=at,
+            verify_due_at=at,
+        )
+        notification = Notification(report=report, channel="email", to_reporter=True, event="submitted", subject="s")
+        attachment = Attachment(file="pemda_31/reports/x/y.jpg", content_type="image/jpeg", size=10, sha256="0" * 64)
+        for obj, exclude in ((report, ("id",)), (notification, ("id", "report_id")), (attachment, ("id", "report_id"))):
+            fields = [f for f in type(obj)._meta.concrete_fields if f.column not in exclude]
+            _columns, fast = intake._columns_and_values(obj, exclude)
+            expected = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+            for field, got, want in zip(fields, fast, expected, strict=True):
+                if getattr(field, "auto_now_add", False):
+                    assert isinstance(got, datetime) and isinstance(want, datetime)
+                else:
+                    assert (field.name, got) == (field.name, want)

@@ -1,24 +1,56 @@
-"""django-tenants' PostgreSQL backend, minus the redundant `SET search_path` per request.
+"""django-tenants' PostgreSQL backend, minus two round trips per request that prove nothing new.
 
+1. The redundant `SET search_path`.
 django-tenants forgets the applied search_path every time `set_tenant` is called, and its
 middleware calls it twice per request (public, then the tenant), so every request re-sends
 `SET search_path` even when the connection already points at that schema. This wrapper
 remembers what the *server* currently has and keeps it when the tenant did not change. The
 memory is dropped whenever PostgreSQL may have discarded the setting (close, rollback,
 rollback to savepoint), so correctness never depends on it.
+
+2. The health check of a connection that just proved itself. With CONN_HEALTH_CHECKS Django
+sends `SELECT 1` before the first query of *every* request; under load that round trip cost
+more than the intake statement itself (py-spy on `make bench-intake`). As connection pools do
+(HikariCP's `aliveBypassWindowMs`), a connection that finished a request without a database
+error (or passed Django's check after one) less than `DB_HEALTH_CHECK_BYPASS_MS` ago (default
+1000) is not pinged again; an older one still is, and a failed one is closed. If the server goes away inside that window, the one request that finds out
+gets the error and Django closes the connection at its end, as without health checks.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
+from django.conf import settings
 from django_tenants.postgresql_backend import base as tenants_base
 
 
 class DatabaseWrapper(tenants_base.DatabaseWrapper):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._server_search_path: list[str] | None = None
+        self._proven_at = float("-inf")
         super().__init__(*args, **kwargs)
+
+    def close_if_health_check_failed(self) -> None:
+        if (
+            self.connection is not None
+            and not self.health_check_done
+            and not self.connection.closed
+            and time.monotonic() - self._proven_at < settings.DB_HEALTH_CHECK_BYPASS_MS / 1000
+        ):
+            self.health_check_done = True
+            return
+        super().close_if_health_check_failed()
+
+    def close_if_unusable_or_obsolete(self) -> None:
+        # Called when a request starts and when it ends. A connection that served queries in the
+        # request just ended (health_check_done) and is still open has proven itself: either no
+        # error occurred, or Django just checked it because one did (and closes it if unusable).
+        served = self.connection is not None and self.health_check_done
+        super().close_if_unusable_or_obsolete()
+        if served and self.connection is not None:
+            self._proven_at = time.monotonic()
 
     def set_tenant(self, tenant: Any, include_public: bool = True) -> None:
         super().set_tenant(tenant, include_public)
@@ -31,6 +63,7 @@ class DatabaseWrapper(tenants_base.DatabaseWrapper):
 
     def close(self) -> None:
         self._server_search_path = None
+        self._proven_at = float("-inf")
         super().close()
 
     def rollback(self) -> None:
