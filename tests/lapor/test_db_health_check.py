@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.db import connections
+from django.db import ProgrammingError, connections
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +62,7 @@ def test_a_database_error_gets_the_connection_checked_once(wrapper: Any, setting
     _request(wrapper)
     before = wrapper.pings
     wrapper.close_if_unusable_or_obsolete()
-    with pytest.raises(Exception), wrapper.cursor() as cursor:
+    with pytest.raises(ProgrammingError), wrapper.cursor() as cursor:
         cursor.execute("SELECT * FROM no_such_table_here")
     assert wrapper.errors_occurred
     wrapper.close_if_unusable_or_obsolete()  # request end: checked because of the error
