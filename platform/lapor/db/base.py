@@ -1,7 +1,6 @@
 """django-tenants' PostgreSQL backend, minus two round trips per request that prove nothing new.
 
-1. The redundant `SET search_path`.
-django-tenants forgets the applied search_path every time `set_tenant` is called, and its
+1. The redundant `SET search_path`. django-tenants forgets the applied search_path every time `set_tenant` is called, and its
 middleware calls it twice per request (public, then the tenant), so every request re-sends
 `SET search_path` even when the connection already points at that schema. This wrapper
 remembers what the *server* currently has and keeps it when the tenant did not change. The
@@ -13,8 +12,9 @@ sends `SELECT 1` before the first query of *every* request; under load that roun
 more than the intake statement itself (py-spy on `make bench-intake`). As connection pools do
 (HikariCP's `aliveBypassWindowMs`), a connection that finished a request without a database
 error (or passed Django's check after one) less than `DB_HEALTH_CHECK_BYPASS_MS` ago (default
-1000) is not pinged again; an older one still is, and a failed one is closed. If the server goes away inside that window, the one request that finds out
-gets the error and Django closes the connection at its end, as without health checks.
+1000) is not pinged again; an older one still is, and a failed one is closed. If the server
+goes away inside that window, the one request that finds out gets the error and Django closes
+the connection at its end, as without health checks.
 """
 
 from __future__ import annotations
