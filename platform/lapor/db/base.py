@@ -1,8 +1,9 @@
 """django-tenants' PostgreSQL backend, minus two round trips per request that prove nothing new.
 
-1. The redundant `SET search_path`. django-tenants forgets the applied search_path every time `set_tenant` is called, and its
-middleware calls it twice per request (public, then the tenant), so every request re-sends
-`SET search_path` even when the connection already points at that schema. This wrapper
+1. The redundant `SET search_path`. django-tenants forgets the applied search_path every time
+`set_tenant` is called, and its middleware calls it twice per request (public, then the
+tenant), so every request re-sends `SET search_path` even when the connection already points
+at that schema. This wrapper
 remembers what the *server* currently has and keeps it when the tenant did not change. The
 memory is dropped whenever PostgreSQL may have discarded the setting (close, rollback,
 rollback to savepoint), so correctness never depends on it.
