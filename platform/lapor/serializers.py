@@ -36,7 +36,7 @@ class SharedFieldsMixin:
 def _fresh(field: serializers.Field) -> Any:
     if isinstance(field, serializers.BaseSerializer):
         return copy.deepcopy(field)
-    fresh = object.__new__(type(field))  # a shallow copy, without copy.copy's generic machinery
+    fresh: Any = object.__new__(type(field))  # a shallow copy, without copy.copy's generic machinery
     fresh.__dict__.update(field.__dict__)
     child = getattr(field, "child", None)
     if isinstance(child, serializers.Field):

@@ -36,7 +36,7 @@ class DatabaseWrapper(tenants_base.DatabaseWrapper):
     def close_if_health_check_failed(self) -> None:
         if (
             self.connection is not None
-            and not self.health_check_done
+            and not self.health_check_done  # type: ignore[has-type]
             and not self.connection.closed
             and time.monotonic() - self._proven_at < settings.DB_HEALTH_CHECK_BYPASS_MS / 1000
         ):
