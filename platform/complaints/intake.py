@@ -12,10 +12,12 @@ definitions, so the statement follows the models. The audit event goes through t
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, models
 
 from complaints.models import Attachment, Notification, Report
@@ -69,8 +71,9 @@ def _insert_sql(attachments: int, notification: bool) -> str:
         " SELECT %s, r.id, %s, %s, %s, %s FROM r)",
     ]
     if attachments:
-        cols = _fields(Attachment, ("id", "report_id"))[1]
-        row = f"({', '.join(['%s'] * len(cols))})"
+        fields, cols = _fields(Attachment, ("id", "report_id"))
+        # Typed placeholders: rows of a VALUES list do not take their types from the target.
+        row = f"({', '.join(f'%s::{f.db_type(connection)}' for f, _, _ in fields)})"
         ctes.append(
             f"a AS (INSERT INTO complaints_attachment (report_id, {', '.join(cols)})"
             f" SELECT r.id, x.* FROM r, (VALUES {', '.join([row] * attachments)}) AS x ({', '.join(cols)}))"
@@ -88,6 +91,32 @@ def _insert_sql(attachments: int, notification: bool) -> str:
         f"WITH {', '.join(ctes)} SELECT r.id, {notification_select},"
         " complaints_audit_append(%s, NULL, %s, r.id, %s, %s::jsonb) FROM r"
     )
+
+
+@lru_cache(maxsize=32)
+def _numbered(sql: str) -> str:
+    """The statement with PostgreSQL's $1, $2, … in place of psycopg2's %s, for PREPARE."""
+    counter = iter(range(1, 10_000))
+    return re.sub("%s", lambda _m: f"${next(counter)}", sql)
+
+
+def _execute(cursor: Any, name: str, sql: str, params: list[Any]) -> None:
+    """Run `sql` as the session's prepared statement `name` (prepared on first use).
+
+    Parsing and planning the five-table statement was a fifth of its cost in PostgreSQL. The
+    parameter types come from the target columns. A prepared statement lives as long as the
+    server session and survives a rollback; PostgreSQL re-parses it when the search_path (the
+    tenant) differs from its last use, so each tenant's rows land in that tenant's schema.
+    `DB_PREPARED_STATEMENTS=0` turns this off (needed behind a transaction-pooling PgBouncer).
+    """
+    if not settings.DB_PREPARED_STATEMENTS:
+        cursor.execute(sql, params)
+        return
+    prepared = connection.prepared_statements  # type: ignore[attr-defined]
+    if name not in prepared:
+        cursor.execute(f"PREPARE {name} AS {_numbered(sql)}")
+        prepared.add(name)
+    cursor.execute(f"EXECUTE {name} ({', '.join(['%s'] * len(params))})", params)
 
 
 def report_insert(
@@ -108,8 +137,9 @@ def report_insert(
         params += _columns_and_values(notification, exclude=("id", "report_id"))[1]
         params += notify_clock_params(at=notify_sweep_at)
     params += [report.submitted_at, "pelapor", "submitted", json.dumps(audit_data)]
+    shape = (len(attachments), notification is not None)
     with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(len(attachments), notification is not None), params)
+        _execute(cursor, f"lapor_intake_{shape[0]}_{int(shape[1])}", _insert_sql(*shape), params)
         report_id, notification_id, _event = cursor.fetchone()
     report.pk = report_id
     report._state.adding = False

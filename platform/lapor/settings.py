@@ -39,6 +39,9 @@ _db.setdefault("OPTIONS", {})["connect_timeout"] = DB_CONNECT_TIMEOUT
 _db["CONN_HEALTH_CHECKS"] = True
 # A connection that served a request without error this recently is not pinged again (lapor.db).
 DB_HEALTH_CHECK_BYPASS_MS = env_int("DB_HEALTH_CHECK_BYPASS_MS", 1000, minimum=0, maximum=60000)
+# Intake runs as a server-side prepared statement (complaints.intake); off behind a
+# transaction-pooling PgBouncer, which does not keep a session's prepared statements.
+DB_PREPARED_STATEMENTS = env_int("DB_PREPARED_STATEMENTS", 1, minimum=0, maximum=1) == 1
 _db["TEST"] = {"NAME": env_str("LAPOR_TEST_DATABASE", f"test_{_db['NAME']}")}
 DATABASES = {"default": _db}
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
+import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import tenant_context
@@ -195,3 +197,20 @@ def test_intake_writes_every_column_as_the_orm_would(jakarta: Pemda) -> None:
                     assert isinstance(got, datetime) and isinstance(want, datetime)
                 else:
                     assert (field.name, got) == (field.name, want)
+
+
+@pytest.mark.parametrize("prepared", [True, False])
+def test_intake_on_one_connection_lands_in_each_tenants_own_schema(
+    jakarta: Pemda, bekasi: Pemda, settings: Any, prepared: bool
+) -> None:
+    """Intake runs as a prepared statement per session; switching tenant between two reports
+    on the same database connection must still put each report in its own Pemda."""
+    settings.DB_PREPARED_STATEMENTS = prepared
+    titles = {"jakarta.localhost": "Jalan rusak di Jakarta Pusat", "bekasi.localhost": "Jalan rusak di Bekasi Barat"}
+    for _round in range(2):
+        for host, title in titles.items():
+            response = Api(host).post("/api/v1/reports/", {**FORM, "title": title})
+            assert response.status_code == 201, response.content
+    for pemda, title in ((jakarta, titles["jakarta.localhost"]), (bekasi, titles["bekasi.localhost"])):
+        with tenant_context(pemda):
+            assert sorted(Report.objects.values_list("title", flat=True)) == [title, title]

@@ -16,6 +16,9 @@ error (or passed Django's check after one) less than `DB_HEALTH_CHECK_BYPASS_MS`
 1000) is not pinged again; an older one still is, and a failed one is closed. If the server
 goes away inside that window, the one request that finds out gets the error and Django closes
 the connection at its end, as without health checks.
+
+It also remembers which statements this session has PREPAREd (`prepared_statements`, see
+complaints.intake), forgotten whenever the server session is.
 """
 
 from __future__ import annotations
@@ -31,7 +34,12 @@ class DatabaseWrapper(tenants_base.DatabaseWrapper):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._server_search_path: list[str] | None = None
         self._proven_at = float("-inf")
+        self.prepared_statements: set[str] = set()
         super().__init__(*args, **kwargs)
+
+    def connect(self) -> None:
+        self.prepared_statements = set()
+        super().connect()
 
     def close_if_health_check_failed(self) -> None:
         if (
@@ -65,6 +73,7 @@ class DatabaseWrapper(tenants_base.DatabaseWrapper):
     def close(self) -> None:
         self._server_search_path = None
         self._proven_at = float("-inf")
+        self.prepared_statements = set()
         super().close()
 
     def rollback(self) -> None:
