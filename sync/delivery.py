@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from sync.batch import batch_deliver
 from sync.models import OutboxMessage, OutboxStatus, Peer
 from sync.transports import transport_send
 from tenants.context import use_public_schema
@@ -108,9 +109,8 @@ def outbox_sweep(*, limit: int = SWEEP_BATCH) -> dict[str, int]:
             batch = list(_due().exclude(recipient__in=peers).order_by("next_attempt_at")[:SAME_DB_BATCH])
             # Every sweeper takes the per-tenant audit locks in the same order: no deadlock cycles.
             batch.sort(key=lambda m: (m.to_party, m.created_at))
-            for message in batch:
-                outcome = _deliver_locked(message)
-                outcomes[outcome] = outcomes.get(outcome, 0) + 1
+            for outcome, count in batch_deliver(batch, deliver_one=_deliver_locked).items():
+                outcomes[outcome] = outcomes.get(outcome, 0) + count
         done += len(batch)
         if len(batch) < SAME_DB_BATCH:
             break
