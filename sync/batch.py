@@ -17,9 +17,10 @@ the group goes through the one-by-one path, which records each failure on its ow
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db import connection, transaction
@@ -298,9 +299,46 @@ def _origin_updates(
         DueDeadline.objects.filter(
             schema_name=current_schema(), report_id__in=cleared, kind=DeadlineKind.AUTOCLOSE
         ).delete()
-    fields = sorted({f for _, c in changes for f in c.report_fields})
-    Report.objects.bulk_update([r for r, _ in changes], fields)
-    ReferralLink.objects.bulk_update([link for _, link in accepted], ["applied_version", "mirrored_followups"])
+    _reports_write({r.pk: r for r, _ in changes}.values())
+    _links_write([link for _, link in accepted])
     for report, change in changes:
         services.origin_update_notify(report, change)
     return outcomes
+
+
+# Django's bulk_update builds a CASE WHEN per row and field; its expression bookkeeping cost more
+# than everything else in a batch. These write the same columns from one array per column.
+
+
+def _reports_write(reports: Iterable[Report]) -> None:
+    """The columns origin_update_plan changes, from the (locked) rows in memory."""
+    rows = list(reports)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Report._meta.db_table} r SET version = v.version, status = v.status,"
+            " answered_at = v.answered_at, closed_at = v.closed_at"
+            " FROM unnest(%s::bigint[], %s::int[], %s::text[], %s::timestamptz[], %s::timestamptz[])"
+            " AS v(id, version, status, answered_at, closed_at) WHERE r.id = v.id",
+            [
+                [r.pk for r in rows],
+                [r.version for r in rows],
+                [r.status for r in rows],
+                [r.answered_at for r in rows],
+                [r.closed_at for r in rows],
+            ],
+        )
+
+
+def _links_write(links: list[ReferralLink]) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {ReferralLink._meta.db_table} l SET applied_version = v.applied_version,"
+            " mirrored_followups = ARRAY(SELECT jsonb_array_elements_text(v.mirrored))"
+            " FROM unnest(%s::bigint[], %s::int[], %s::jsonb[]) AS v(id, applied_version, mirrored)"
+            " WHERE l.id = v.id",
+            [
+                [link.pk for link in links],
+                [link.applied_version for link in links],
+                [json.dumps(link.mirrored_followups) for link in links],
+            ],
+        )

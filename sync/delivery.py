@@ -26,9 +26,10 @@ logger = logging.getLogger(__name__)
 # Messages per sweep run: enough to drain a burst within one beat interval, small enough that
 # one run never holds a worker for long.
 SWEEP_BATCH = 1000
-# Same-database messages applied per transaction by the sweeper: fewer commits, while a batch
-# holds its tenants' audit locks for well under a second.
-SAME_DB_BATCH = 50
+# Same-database messages applied per transaction by the sweeper (set-wise per receiving party,
+# sync.batch): 200 cost ~0.1 s on the 2-core machine, so a batch holds its tenants' audit locks
+# well under a second; 50 spent a third more per message on per-statement overhead.
+SAME_DB_BATCH = 200
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -95,8 +96,9 @@ def outbox_sweep(*, limit: int = SWEEP_BATCH) -> dict[str, int]:
     """Deliver due pending messages of every party: indexed queries over the public outbox.
 
     Its cost follows the pending messages, never the number of (quiet) tenants. Same-database
-    messages go in batches of SAME_DB_BATCH per transaction (one commit instead of fifty); each
-    is applied in its own savepoint, so one failure never undoes the others. HTTP messages go
+    messages go in batches of SAME_DB_BATCH per transaction, applied set-wise per receiving
+    party (sync.batch); a party's group that fails is applied again one message per savepoint,
+    so one failure never undoes the others. HTTP messages go
     one per transaction, so a slow peer holds up nobody else. Several sweepers share the work:
     SKIP LOCKED hands each a different batch.
     """
