@@ -98,9 +98,9 @@ def outbox_sweep(*, limit: int = SWEEP_BATCH) -> dict[str, int]:
     Its cost follows the pending messages, never the number of (quiet) tenants. Same-database
     messages go in batches of SAME_DB_BATCH per transaction, applied set-wise per receiving
     party (sync.batch); a party's group that fails is applied again one message per savepoint,
-    so one failure never undoes the others. HTTP messages go
-    one per transaction, so a slow peer holds up nobody else. Several sweepers share the work:
-    SKIP LOCKED hands each a different batch.
+    so one failure never undoes the others. HTTP messages go one per transaction, so a slow
+    peer holds up nobody else. Several sweepers share the work: SKIP LOCKED hands each a
+    different batch.
     """
     use_public_schema()
     peers = list(Peer.objects.filter(is_active=True).values_list("code", flat=True))
