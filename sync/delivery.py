@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from sync.batch import batch_deliver
 from sync.models import OutboxMessage, OutboxStatus, Peer
 from sync.transports import transport_send
 from tenants.context import use_public_schema
@@ -25,9 +26,10 @@ logger = logging.getLogger(__name__)
 # Messages per sweep run: enough to drain a burst within one beat interval, small enough that
 # one run never holds a worker for long.
 SWEEP_BATCH = 1000
-# Same-database messages applied per transaction by the sweeper: fewer commits, while a batch
-# holds its tenants' audit locks for well under a second.
-SAME_DB_BATCH = 50
+# Same-database messages applied per transaction by the sweeper (set-wise per receiving party,
+# sync.batch): 200 cost ~0.1 s on the 2-core machine, so a batch holds its tenants' audit locks
+# well under a second; 50 spent a third more per message on per-statement overhead.
+SAME_DB_BATCH = 200
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -94,10 +96,11 @@ def outbox_sweep(*, limit: int = SWEEP_BATCH) -> dict[str, int]:
     """Deliver due pending messages of every party: indexed queries over the public outbox.
 
     Its cost follows the pending messages, never the number of (quiet) tenants. Same-database
-    messages go in batches of SAME_DB_BATCH per transaction (one commit instead of fifty); each
-    is applied in its own savepoint, so one failure never undoes the others. HTTP messages go
-    one per transaction, so a slow peer holds up nobody else. Several sweepers share the work:
-    SKIP LOCKED hands each a different batch.
+    messages go in batches of SAME_DB_BATCH per transaction, applied set-wise per receiving
+    party (sync.batch); a party's group that fails is applied again one message per savepoint,
+    so one failure never undoes the others. HTTP messages go one per transaction, so a slow
+    peer holds up nobody else. Several sweepers share the work: SKIP LOCKED hands each a
+    different batch.
     """
     use_public_schema()
     peers = list(Peer.objects.filter(is_active=True).values_list("code", flat=True))
@@ -108,9 +111,8 @@ def outbox_sweep(*, limit: int = SWEEP_BATCH) -> dict[str, int]:
             batch = list(_due().exclude(recipient__in=peers).order_by("next_attempt_at")[:SAME_DB_BATCH])
             # Every sweeper takes the per-tenant audit locks in the same order: no deadlock cycles.
             batch.sort(key=lambda m: (m.to_party, m.created_at))
-            for message in batch:
-                outcome = _deliver_locked(message)
-                outcomes[outcome] = outcomes.get(outcome, 0) + 1
+            for outcome, count in batch_deliver(batch, deliver_one=_deliver_locked).items():
+                outcomes[outcome] = outcomes.get(outcome, 0) + count
         done += len(batch)
         if len(batch) < SAME_DB_BATCH:
             break

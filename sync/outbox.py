@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import transaction
@@ -16,6 +18,25 @@ logger = logging.getLogger(__name__)
 # The sweeper process turns this off: it delivers what it writes itself, and must not wait on a
 # broker that may be down.
 QUEUE_ON_COMMIT = True
+
+# Rows written while a batch is applied (outbox_buffered): inserted together when it ends.
+_buffer: list[OutboxMessage] | None = None
+
+
+@contextmanager
+def outbox_buffered() -> Iterator[None]:
+    """Gather the outbox rows written inside the block and insert them in one statement at its end.
+
+    For the sweeper's batch apply: the rows still commit in the transaction of the change.
+    """
+    global _buffer
+    outer, _buffer = _buffer, []
+    try:
+        yield
+        if _buffer:
+            OutboxMessage.objects.bulk_create(_buffer)
+    finally:
+        _buffer = outer
 
 
 def outbox_write(
@@ -30,7 +51,7 @@ def outbox_write(
 ) -> OutboxMessage:
     """Record a message for another party. Call inside the transaction of the change it carries."""
     now = timezone.now()
-    message = OutboxMessage.objects.create(
+    message = OutboxMessage(
         id=uuid.uuid4(),
         sender=sender,
         recipient=recipient,
@@ -42,6 +63,10 @@ def outbox_write(
         next_attempt_at=now,
         created_at=now,
     )
+    if _buffer is not None:
+        _buffer.append(message)
+    else:
+        message.save(force_insert=True)
     if QUEUE_ON_COMMIT:
         message_id = str(message.id)
         transaction.on_commit(lambda: _queue(message_id))

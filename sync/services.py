@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import logging
 import secrets
-from datetime import timedelta
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -285,9 +287,23 @@ def hub_origin_update_write(hub_ref: HubReferral, *, status: str, reason: str = 
 
 def hub_referral_receive(*, message: dict[str, Any], sender: str) -> str:
     """A new referral reaches the hub: record it, route it, tell the origin where it went."""
-    body = message["body"]
     if HubReferral.objects.filter(referral_key=message["referral"]).exists():
         return "duplicate"
+    hub_ref, outcome = hub_referral_prepare(message=message, sender=sender)
+    hub_ref.save()
+    return outcome
+
+
+def hub_referral_prepare(
+    *,
+    message: dict[str, Any],
+    sender: str,
+    route_of: Callable[..., Route] = route_resolve,
+    name_of: Callable[[Route], str] = lambda route: _route_name(route),
+) -> tuple[HubReferral, str]:
+    """The hub's record of a new referral, routed, unsaved; its messages (delivery, the origin's
+    "routed") are written to the outbox. The sweeper's batch apply passes memoized lookups."""
+    body = message["body"]
     report = body.get("report") or {}
     now = timezone.now()
     hub_ref = HubReferral(
@@ -302,19 +318,19 @@ def hub_referral_receive(*, message: dict[str, Any], sender: str) -> str:
         report=report,
         created_at=now,
         updated_at=now,
-        version=0,
+        version=1,
     )
-    route = route_resolve(
+    route = route_of(
         origin=hub_ref.origin_party,
         target_code=str(body.get("target_code", "")),
         category_code=hub_ref.category_code,
         region_code=hub_ref.region_code,
         province_level=bool(body.get("province_level", False)),
     )
-    hub_ref.save()
     _hub_assign(hub_ref, route, now)
-    _hub_tell_origin(hub_ref, status="routed" if route != TRIAGE else "triage", receiver_name=_route_name(route))
-    return "routed" if route != TRIAGE else "triage"
+    # Version 1 is the origin's first news of it: where it went (or that it waits in triage).
+    hub_origin_update_write(hub_ref, status="routed" if route != TRIAGE else "triage", receiver_name=name_of(route))
+    return hub_ref, "routed" if route != TRIAGE else "triage"
 
 
 def hub_update_receive(*, message: dict[str, Any], sender: str) -> str:
@@ -510,10 +526,41 @@ def _category_for(code: str) -> Category:
 
 def referral_deliver_apply(*, message: dict[str, Any], sender: str) -> str:
     """A referral arrives at its receiving Pemda: it becomes a local report awaiting verification."""
-    party = _party()
-    earlier = ReferralLink.objects.filter(referral_key=message["referral"], party=party).first()
+    earlier = ReferralLink.objects.filter(referral_key=message["referral"], party=_party()).first()
     if earlier is not None:
         return _referral_deliver_again(earlier, sender=sender)
+    tracking_id = str((message["body"].get("report") or {}).get("tracking_id", ""))
+    received = referral_received_build(
+        message=message,
+        sender=sender,
+        tracking_taken=bool(tracking_id) and Report.objects.filter(tracking_id=tracking_id).exists(),
+        category=_category_for(str((message["body"].get("report") or {}).get("category", ""))),
+        now=timezone.now(),
+    )
+    received.report.save(force_insert=True)
+    assert received.report.verify_due_at is not None
+    deadline_set(report_id=received.report.pk, kind=DeadlineKind.VERIFY, due_at=received.report.verify_due_at)
+    received.link.report_id = received.report.pk
+    received.link.save(force_insert=True)
+    audit_record(actor=Actor.system(), action="referral_received", report_id=received.report.pk, data=received.audit)
+    return "created"
+
+
+@dataclass
+class ReceivedReferral:
+    """What a delivered referral becomes at its receiver, unsaved (the link gets the report's id)."""
+
+    report: Report
+    link: ReferralLink
+    audit: dict[str, Any]
+
+
+def referral_received_build(
+    *, message: dict[str, Any], sender: str, tracking_taken: bool, category: Category, now: datetime
+) -> ReceivedReferral:
+    """The local report and link of a delivered referral. The citizen keeps the tracking ID unless
+    it is `tracking_taken` here; privacy travels with it."""
+    party = _party()
     snap = message["body"].get("report") or {}
     location = snap.get("location") or {}
     reporter = snap.get("reporter") or {}
@@ -521,11 +568,9 @@ def referral_deliver_apply(*, message: dict[str, Any], sender: str) -> str:
     if Privacy.is_anonymous(privacy):
         reporter = {}  # defence in depth: never store what an anonim origin should not have sent
     tracking_id = str(snap.get("tracking_id", ""))
-    if not tracking_id or Report.objects.filter(tracking_id=tracking_id).exists():
+    if not tracking_id or tracking_taken:
         tracking_id = tracking_id_new()
-    category = _category_for(str(snap.get("category", "")))
-    now = timezone.now()
-    report = Report.objects.create(
+    report = Report(
         tracking_id=tracking_id,
         type=snap.get("type") or "pengaduan",
         category=category,
@@ -551,24 +596,16 @@ def referral_deliver_apply(*, message: dict[str, Any], sender: str) -> str:
         submitted_at=now,
         verify_due_at=tenant_calendar().due_at(now, 3),
     )
-    assert report.verify_due_at is not None
-    deadline_set(report_id=report.pk, kind=DeadlineKind.VERIFY, due_at=report.verify_due_at)
-    ReferralLink.objects.create(
+    link = ReferralLink(
         referral_key=message["referral"],
         party=party,
         role=LinkRole.RECEIVER,
-        report_id=report.pk,
         tracking_id=report.tracking_id,
         reply_to=sender if sender != party else HUB,
         applied_version=message["version"],
     )
-    audit_record(
-        actor=Actor.system(),
-        action="referral_received",
-        report_id=report.pk,
-        data={"referral": message["referral"], "from": message["body"].get("origin_name", "")},
-    )
-    return "created"
+    audit = {"referral": message["referral"], "from": message["body"].get("origin_name", "")}
+    return ReceivedReferral(report=report, link=link, audit=audit)
 
 
 def _referral_deliver_again(link: ReferralLink, *, sender: str) -> str:
@@ -603,26 +640,59 @@ def origin_update_apply(*, message: dict[str, Any], sender: str) -> str:
         .filter(referral_key=message["referral"], party=_party(), role=LinkRole.ORIGIN)
         .first()
     )
+    refused = origin_update_refusal(link, message=message, sender=sender)
+    if refused:
+        return refused
+    assert link is not None
+    report = Report.objects.select_for_update().get(pk=link.report_id)
+    change = origin_update_plan(link, report, message=message, now=timezone.now())
+    FollowUp.objects.bulk_create(change.followups)
+    if change.clear_autoclose:
+        deadline_clear(report_id=report.pk, kinds=[DeadlineKind.AUTOCLOSE])
+    report.save(update_fields=change.report_fields)
+    link.save(update_fields=["applied_version", "mirrored_followups"])
+    audit_record(actor=Actor.system(), action="referral_update", report_id=report.pk, data=change.audit)
+    origin_update_notify(report, change)
+    return change.outcome
+
+
+def origin_update_refusal(link: ReferralLink | None, *, message: dict[str, Any], sender: str) -> str:
+    """Why an update is not applied at the origin ("" when it is): unknown, not from the hub, stale."""
     if link is None:
         return "unknown_referral"
     if sender != link.reply_to:
         return "not_from_hub"
     if message["version"] <= link.applied_version:
         return "stale"
+    return ""
+
+
+@dataclass
+class OriginChange:
+    followups: list[FollowUp]
+    report_fields: list[str]
+    clear_autoclose: bool
+    audit: dict[str, Any]
+    outcome: str
+
+
+def origin_update_plan(link: ReferralLink, report: Report, *, message: dict[str, Any], now: datetime) -> OriginChange:
+    """Apply an accepted update to the (locked) link and report in memory; the caller writes them."""
     body = message["body"]
-    report = Report.objects.select_for_update().get(pk=link.report_id)
-    now = timezone.now()
     new_followups = [f for f in body.get("followups") or [] if str(f.get("id")) not in link.mirrored_followups]
-    for item in new_followups:
-        FollowUp.objects.create(
+    followups = [
+        FollowUp(
             report=report,
             author_kind=AuthorKind.OFFICER,
             text=str(item.get("text", "")),
             is_final=bool(item.get("is_final")),
             created_at=now,
         )
+        for item in new_followups
+    ]
     status = str(body.get("status", ""))
     fields = ["version"]
+    clear_autoclose = False
     target = _ORIGIN_STATUS.get(status)
     if target is not None and report.status != target:
         report.status = target
@@ -634,23 +704,23 @@ def origin_update_apply(*, message: dict[str, Any], sender: str) -> str:
             report.closed_at = now
             fields.append("closed_at")
         # The receiver owns the clocks of the work; the origin keeps none for a referred report.
-        deadline_clear(report_id=report.pk, kinds=[DeadlineKind.AUTOCLOSE])
+        clear_autoclose = True
     report.version += 1
-    report.save(update_fields=fields)
     link.applied_version = message["version"]
     link.mirrored_followups = [*link.mirrored_followups, *[str(f.get("id")) for f in new_followups]]
-    link.save(update_fields=["applied_version", "mirrored_followups"])
-    audit_record(
-        actor=Actor.system(),
-        action="referral_update",
-        report_id=report.pk,
-        data={"status": status, "receiver": body.get("receiver_name", ""), "version": message["version"]},
+    return OriginChange(
+        followups=followups,
+        report_fields=fields,
+        clear_autoclose=clear_autoclose,
+        audit={"status": status, "receiver": body.get("receiver_name", ""), "version": message["version"]},
+        outcome=status or "applied",
     )
-    for item in new_followups:
-        notify_reporter(
-            report=report, event="answered" if item.get("is_final") else "followup", extra=str(item.get("text", ""))
-        )
-    return status or "applied"
+
+
+def origin_update_notify(report: Report, change: OriginChange) -> None:
+    """The reporter hears of each new follow-up (after the change is written)."""
+    for followup in change.followups:
+        notify_reporter(report=report, event="answered" if followup.is_final else "followup", extra=followup.text)
 
 
 @transaction.atomic

@@ -45,6 +45,40 @@ def audit_record(*, actor: Actor, action: str, report_id: int | None, data: dict
         )
 
 
+@dataclass(frozen=True)
+class AuditEntry:
+    actor: Actor
+    action: str
+    report_id: int | None
+    data: dict[str, Any]
+
+
+def audit_record_many(entries: list[AuditEntry]) -> None:
+    """Append several events in one round trip, chained in list order.
+
+    One statement calls the same append function once per row: each call is a VOLATILE
+    function's own statements, so it takes a fresh snapshot and chains onto the event the
+    previous call inserted (the advisory lock is already held from the first call on).
+    """
+    if not entries:
+        return
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT complaints_audit_append(%s, e.user_id, e.label, e.report_id, e.action, e.data)"
+            " FROM unnest(%s::bigint[], %s::text[], %s::bigint[], %s::text[], %s::jsonb[])"
+            " WITH ORDINALITY AS e(user_id, label, report_id, action, data, n) ORDER BY e.n",
+            [
+                now,
+                [e.actor.user_id for e in entries],
+                [e.actor.label for e in entries],
+                [e.report_id for e in entries],
+                [e.action for e in entries],
+                [json.dumps(e.data, default=str) for e in entries],
+            ],
+        )
+
+
 # The same expression the append function hashes, recomputed from each stored row.
 _RECOMPUTE_SQL = """
 SELECT id, prev_hash, hash,
