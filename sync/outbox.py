@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,7 +21,8 @@ logger = logging.getLogger(__name__)
 QUEUE_ON_COMMIT = True
 
 # Rows written while a batch is applied (outbox_buffered): inserted together when it ends.
-_buffer: list[OutboxMessage] | None = None
+# Per thread, so a threaded server's other requests never write into a sweeper's batch.
+_local = threading.local()
 
 
 @contextmanager
@@ -29,14 +31,15 @@ def outbox_buffered() -> Iterator[None]:
 
     For the sweeper's batch apply: the rows still commit in the transaction of the change.
     """
-    global _buffer
-    outer, _buffer = _buffer, []
+    outer = getattr(_local, "buffer", None)
+    buffer: list[OutboxMessage] = []
+    _local.buffer = buffer
     try:
         yield
-        if _buffer:
-            OutboxMessage.objects.bulk_create(_buffer)
+        if buffer:
+            OutboxMessage.objects.bulk_create(buffer)
     finally:
-        _buffer = outer
+        _local.buffer = outer
 
 
 def outbox_write(
@@ -63,8 +66,9 @@ def outbox_write(
         next_attempt_at=now,
         created_at=now,
     )
-    if _buffer is not None:
-        _buffer.append(message)
+    buffer = getattr(_local, "buffer", None)
+    if buffer is not None:
+        buffer.append(message)
     else:
         message.save(force_insert=True)
     if QUEUE_ON_COMMIT:
