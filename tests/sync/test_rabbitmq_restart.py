@@ -7,14 +7,17 @@ gunicorn, worker and sync sweeper use it as their broker. Skipped where RabbitMQ
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -79,10 +82,28 @@ class RabbitNode:
         raise RuntimeError(f"RabbitMQ node {self.name} did not start (see {self.base / 'log'})")
 
     def stop(self) -> None:
+        """Stop the broker itself. rabbitmq-server drops privileges through su, so terminating
+        the process we started would orphan the Erlang VM, still serving; the VM's pid file
+        names the process to stop."""
+        pid_file = self.base / "pid"
+        pid = int(pid_file.read_text().strip()) if pid_file.exists() else None
+        if pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and Path(f"/proc/{pid}").exists():
+                time.sleep(0.2)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            pid_file.unlink(missing_ok=True)
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=60)
         self.process = None
+
+    def accepts_connections(self) -> bool:
+        with socket.socket() as sock:
+            return sock.connect_ex(("127.0.0.1", self.port)) == 0
 
 
 @pytest.fixture(scope="module")
@@ -117,6 +138,7 @@ def test_rabbitmq_stopped_and_restarted_while_referrals_are_made(deployment: Any
         for tid in tids[:3]:
             assert federation.refer(tid, target_code="32") == 200
         rabbit.stop()
+        assert not rabbit.accepts_connections(), "the broker must really be down for this part"
         for tid in tids[3:6]:
             # The broker is gone: the referral still commits, and the API still answers.
             assert federation.refer(tid, target_code="32") == 200
