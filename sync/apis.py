@@ -121,6 +121,7 @@ class HubReferralOutput(serializers.ModelSerializer):
             "version",
             "return_reason",
             "triage_due_at",
+            "triage_escalated_at",
             "report",
             "followups",
             "created_at",

@@ -182,6 +182,8 @@ class HubReferral(models.Model):
     receiver_version = models.PositiveIntegerField(default=0)
     return_reason = models.TextField(blank=True)
     triage_due_at = models.DateTimeField(null=True, blank=True)
+    # When the hub operators were alerted that this item passed its triage SLA (kept as the record).
+    triage_escalated_at = models.DateTimeField(null=True, blank=True)
     report = models.JSONField(default=dict)
     followups = models.JSONField(default=list)
     created_at = models.DateTimeField()

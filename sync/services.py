@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,7 +37,7 @@ from sync.models import HUB, HubReferral, HubStatus, LinkRole, OutboxMessage, Ou
 from sync.outbox import outbox_write
 from sync.routing import TRIAGE, Route, route_resolve
 from tenants.context import current_tenant
-from tenants.models import Pemda
+from tenants.models import Pemda, PemdaKind
 
 logger = logging.getLogger(__name__)
 
@@ -743,3 +744,49 @@ def referral_return(*, report: Report, actor: Actor, reason: str) -> Report:
     report.save(update_fields=["status", "archive_reason", "closed_at", "version"])
     sync_report_changed(report=report)
     return report
+
+
+def hub_triage_escalate(*, now: datetime | None = None) -> int:
+    """Alert the hub operators, once per referral, about triage items past their SLA.
+
+    Returns how many items were escalated. The alert is sent while this transaction holds the
+    items' rows and before they are marked: a failed send leaves them for the next run, and a
+    crash between send and commit repeats one alert at most. The mark stays after the item is
+    routed, as the record of the breach.
+    """
+    from accounts.models import Membership, Role
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        overdue = list(
+            HubReferral.objects.select_for_update(skip_locked=True)
+            .filter(status=HubStatus.TRIAGE, triage_due_at__lt=now, triage_escalated_at__isnull=True)
+            .order_by("triage_due_at")
+        )
+        if not overdue:
+            return 0
+        recipients = sorted(
+            set(
+                Membership.objects.filter(role=Role.HUB_OPERATOR, is_active=True, tenant__kind=PemdaKind.HUB)
+                .exclude(user__email="")
+                .values_list("user__email", flat=True)
+            )
+        )
+        lines = [
+            f"- {r.tracking_id} {r.title} (dari {r.origin_name or r.origin}; batas triase "
+            f"{timezone.localtime(r.triage_due_at).strftime('%d-%m-%Y %H:%M')})"
+            for r in overdue
+        ]
+        if recipients:
+            send_mail(
+                subject=f"[LAPOR!] {len(overdue)} rujukan di antrean triase melewati batas waktu",
+                message="Rujukan berikut belum diarahkan ke instansi mana pun dan sudah melewati batas waktu"
+                " triase hub:\n\n" + "\n".join(lines) + "\n\nArahkan melalui konsol hub.",
+                from_email=None,
+                recipient_list=recipients,
+            )
+        else:
+            logger.error("hub triage: %d items past their SLA and no hub operator to alert", len(overdue))
+        HubReferral.objects.filter(pk__in=[r.pk for r in overdue]).update(triage_escalated_at=now)
+    logger.warning("hub triage: %d items past their SLA escalated to %d operators", len(overdue), len(recipients))
+    return len(overdue)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from lapor.celery import hub_task
 from sync.delivery import outbox_deliver, outbox_sweep
 from sync.reconcile import reconcile_run
+from sync.services import hub_triage_escalate
 from sync.signing import nonce_purge
 
 
@@ -24,3 +25,8 @@ def outbox_sweep_task() -> dict[str, int]:
 def reconcile_task() -> dict[str, int]:
     nonce_purge()
     return reconcile_run()
+
+
+@hub_task(name="sync.tasks.hub_triage_escalate_task", ignore_result=True)
+def hub_triage_escalate_task() -> int:
+    return hub_triage_escalate()

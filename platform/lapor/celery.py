@@ -42,6 +42,7 @@ app.conf.update(
         "sla-scan": {"task": "deadlines.tasks.sla_scan_task", "schedule": float(SLA_SCAN_SECONDS)},
         "sync-sweep": {"task": "sync.tasks.outbox_sweep_task", "schedule": float(SYNC_SWEEP_SECONDS)},
         "sync-reconcile": {"task": "sync.tasks.reconcile_task", "schedule": 600.0},
+        "hub-triage-escalate": {"task": "sync.tasks.hub_triage_escalate_task", "schedule": float(SLA_SCAN_SECONDS)},
     },
 )
 app.autodiscover_tasks()

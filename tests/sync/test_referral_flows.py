@@ -164,6 +164,40 @@ def test_an_unknown_receiver_goes_to_triage_and_the_operator_routes_it(
     assert bekasi_api.officer_id(submitted["tracking_id"], user="bima")
 
 
+def test_triage_items_past_their_sla_alert_the_hub_operators_once(
+    api: Api, hub_api: Api, sync_cast: dict[str, User], sweep: Any, mailoutbox: list[Any]
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from sync.services import hub_triage_escalate
+
+    sync_cast["hugo"].email = "hugo@hub.lapor.go.id"
+    sync_cast["hugo"].save()
+    late = api.submit(category="pelayanan-publik", title="Pelayanan kantor tidak jelas", text="Saya bingung ke mana.")
+    fresh = api.submit(category="pelayanan-publik", title="Antrean loket kacau", text="Tidak ada nomor antrean.")
+    for submitted in (late, fresh):
+        _refer(api, submitted, target_code="99.99")
+    sweep()
+    HubReferral.objects.filter(tracking_id=late["tracking_id"]).update(
+        triage_due_at=timezone.now() - timedelta(minutes=5)
+    )
+    assert hub_api.get("/api/v1/hub/sync/status/", user="hugo").json()["triage_overdue"] == 1
+
+    assert hub_triage_escalate() == 1
+    assert len(mailoutbox) == 1
+    assert mailoutbox[0].to == ["hugo@hub.lapor.go.id"]
+    assert "melewati batas waktu" in mailoutbox[0].subject
+    assert late["tracking_id"] in mailoutbox[0].body and fresh["tracking_id"] not in mailoutbox[0].body
+    # A second run (a retried task, the next beat) alerts nobody again.
+    assert hub_triage_escalate() == 0
+    assert len(mailoutbox) == 1
+    listed = {r["tracking_id"]: r for r in hub_api.get("/api/v1/hub/referrals/?status=triage", user="hugo").json()}
+    assert listed[late["tracking_id"]]["triage_escalated_at"] is not None
+    assert listed[fresh["tracking_id"]]["triage_escalated_at"] is None
+
+
 def test_a_receiver_returns_a_referral_and_it_goes_to_triage_not_back_to_the_citizen(
     api: Api, hub_api: Api, bekasi_api: Api, sync_cast: dict[str, User], sweep: Any
 ) -> None:
