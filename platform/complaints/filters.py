@@ -2,13 +2,38 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, Lookup, Q, QuerySet, TextField
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Unit
 from complaints.models import Report, Status
+from complaints.tracking import tracking_id_normalize
+
+
+@CharField.register_lookup
+@TextField.register_lookup
+class ILikeContains(Lookup):  # type: ignore[type-arg]
+    """`field__ilike_contains=value`: case-insensitive substring match written as ILIKE.
+
+    Django's `icontains` on PostgreSQL is `UPPER(col) LIKE UPPER(%s)`, which a pg_trgm index on
+    the column cannot serve (the index would have to be on UPPER(col)); ILIKE can. Django has no
+    ILIKE lookup of its own, so this one escapes LIKE's wildcards in the value and wraps it in %.
+    """
+
+    lookup_name = "ilike_contains"
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} ILIKE {rhs}", [*lhs_params, *rhs_params]
+
+    def get_db_prep_lookup(self, value: Any, connection: Any) -> tuple[str, list[Any]]:
+        escaped = str(value).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return "%s", [f"%{escaped}%"]
 
 
 class ReportFilter(django_filters.FilterSet):
@@ -39,5 +64,10 @@ class ReportFilter(django_filters.FilterSet):
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
 
     def filter_text(self, queryset: QuerySet[Report], name: str, value: str) -> QuerySet[Report]:
-        # Served by the trigram GIN indexes on title and text.
-        return queryset.filter(Q(title__icontains=value) | Q(text__icontains=value) | Q(tracking_id__iexact=value))
+        # ILIKE, so the trigram GIN indexes on title and text serve it; a tracking ID as typed
+        # (any case, with or without the dash) finds its report through the unique index.
+        match = Q(title__ilike_contains=value) | Q(text__ilike_contains=value)
+        tracking_id = tracking_id_normalize(value)
+        if tracking_id is not None:
+            match |= Q(tracking_id=tracking_id)
+        return queryset.filter(match)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import time_machine
@@ -59,3 +60,29 @@ def test_openapi_schema_documents_the_report_api(api: Api) -> None:
         "/api/v1/reports/track/{tracking_id}/",
     ):
         assert path in body
+
+
+def test_text_search_is_a_literal_substring_served_by_the_trigram_indexes(
+    api: Api, cast: dict[str, object], jakarta: Any
+) -> None:
+    from django.db import connection
+    from django_tenants.utils import tenant_context
+
+    from complaints.filters import ReportFilter
+    from complaints.models import Report
+
+    lamp = api.submit(title="Lampu jalan mati di Jalan Merdeka", text="Sudah seminggu gelap total.")
+    promo = api.submit(category="pelayanan-publik", title="Diskon 50% untuk_pelanggan", text="Spanduk promo liar.")
+    assert _ids(api, "q=MERDEKA") == {lamp["tracking_id"]}
+    assert _ids(api, "q=minggu gel") == {lamp["tracking_id"]}  # inside words, across a space
+    assert _ids(api, "q=50%25") == {promo["tracking_id"]}  # % and _ are literal, not wildcards
+    assert _ids(api, "q=k_n") == set()
+    assert _ids(api, "q=" + lamp["tracking_id"].lower().replace("-", "")) == {lamp["tracking_id"]}
+    # What PostgreSQL would do on a table too big to scan: use the trigram indexes.
+    with tenant_context(jakarta), connection.cursor() as cursor:
+        queryset = ReportFilter({"q": "lampu"}, queryset=Report.objects.all()).qs
+        sql, params = queryset.query.sql_with_params()
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "report_title_trgm" in plan and "report_text_trgm" in plan, plan
