@@ -60,15 +60,79 @@ def _columns_and_values(obj: models.Model, exclude: tuple[str, ...] = ("id",)) -
     ]
 
 
+# Columns every intake writes with the same value (a new report is unassigned, unanswered, at
+# version 1; its confirmation is a pending e-mail). They go into the statement as constants, so
+# each request adapts and sends half as many parameters. The statement is keyed by the values
+# themselves: should one ever differ, that intake gets a statement of its own, never a wrong row.
+_SAME_EVERY_TIME = {
+    Report: frozenset(
+        {
+            "status",
+            "unit_id",
+            "verified_at",
+            "disposed_at",
+            "first_response_at",
+            "answered_at",
+            "closed_at",
+            "response_due_at",
+            "autoclose_due_at",
+            "paused_days_left",
+            "deferred_question",
+            "archive_reason",
+            "rating",
+            "rating_comment",
+            "merged_into_id",
+            "version",
+        }
+    ),
+    Notification: frozenset(
+        {"channel", "to_reporter", "user_id", "event", "status", "attempts", "last_error", "sent_at"}
+    ),
+}
+_LITERAL_TYPES = (type(None), bool, int, str)
+Constants = tuple[tuple[str, Any], ...]
+
+
+def _split(obj: models.Model, exclude: tuple[str, ...]) -> tuple[Constants, list[Any]]:
+    """(the same-every-time columns' values, the parameters of the rest), in field order."""
+    same = _SAME_EVERY_TIME.get(type(obj), frozenset())
+    constants: list[tuple[str, Any]] = []
+    params: list[Any] = []
+    for f, attname, as_is in _fields(type(obj), exclude)[0]:
+        value = getattr(obj, attname) if as_is else f.get_db_prep_save(f.pre_save(obj, True), connection)
+        if attname in same and isinstance(value, _LITERAL_TYPES):
+            constants.append((attname, str(value) if isinstance(value, str) else value))  # choices -> str
+        else:
+            params.append(value)
+    return tuple(constants), params
+
+
+def _literal(value: Any) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(int(value))
+    return "'" + str(value).replace("'", "''") + "'"  # standard_conforming_strings (PostgreSQL's default)
+
+
+def _values(model: type[models.Model], exclude: tuple[str, ...], constants: Constants) -> str:
+    fixed = dict(constants)
+    return ", ".join(
+        _literal(fixed[attname]) if attname in fixed else "%s" for _f, attname, _ in _fields(model, exclude)[0]
+    )
+
+
 @lru_cache(maxsize=32)
-def _insert_sql(attachments: int, notification: bool) -> str:
-    """The statement for one shape of intake (how many attachments, whether a notification)."""
+def _insert_sql(attachments: int, report_constants: Constants, notification_constants: Constants | None) -> str:
+    """The statement for one shape of intake (attachments, notification, constant columns)."""
     report_cols = _fields(Report, ("id",))[1]
-    values = ", ".join(["%s"] * len(report_cols))
     ctes = [
-        f"r AS (INSERT INTO complaints_report ({', '.join(report_cols)}) VALUES ({values}) RETURNING id)",
+        f"r AS (INSERT INTO complaints_report ({', '.join(report_cols)})"
+        f" VALUES ({_values(Report, ('id',), report_constants)}) RETURNING id)",
         "d AS (INSERT INTO deadlines_duedeadline (schema_name, report_id, kind, due_at, stage, next_action_at)"
-        " SELECT %s, r.id, %s, %s, %s, %s FROM r)",
+        f" SELECT %s, r.id, {_literal(str(DeadlineKind.VERIFY))}, %s, {int(Stage.PENDING)}, %s FROM r)",
     ]
     if attachments:
         fields, cols = _fields(Attachment, ("id", "report_id"))
@@ -79,17 +143,18 @@ def _insert_sql(attachments: int, notification: bool) -> str:
             f" SELECT r.id, x.* FROM r, (VALUES {', '.join([row] * attachments)}) AS x ({', '.join(cols)}))"
         )
     notification_select = "NULL::bigint"
-    if notification:
+    if notification_constants is not None:
         cols = _fields(Notification, ("id", "report_id"))[1]
         ctes.append(
             f"n AS (INSERT INTO complaints_notification (report_id, {', '.join(cols)})"
-            f" SELECT r.id, {', '.join(['%s'] * len(cols))} FROM r RETURNING id)"
+            f" SELECT r.id, {_values(Notification, ('id', 'report_id'), notification_constants)} FROM r"
+            " RETURNING id)"
         )
         ctes.append(f"c AS ({NOTIFY_CLOCK_SQL})")
         notification_select = "(SELECT id FROM n)"
     return (
         f"WITH {', '.join(ctes)} SELECT r.id, {notification_select},"
-        " complaints_audit_append(%s, NULL, %s, r.id, %s, %s::jsonb) FROM r"
+        " complaints_audit_append(%s, NULL, 'pelapor', r.id, 'submitted', %s::jsonb) FROM r"
     )
 
 
@@ -129,17 +194,19 @@ def report_insert(
     audit_data: dict[str, Any],
 ) -> tuple[int, int | None]:
     """Insert everything a new report brings; returns (report id, notification id or None)."""
-    params = _columns_and_values(report)[1]
-    params += [current_schema(), DeadlineKind.VERIFY, verify_due_at, Stage.PENDING, verify_due_at - REMINDER_LEAD]
+    report_constants, params = _split(report, ("id",))
+    params += [current_schema(), verify_due_at, verify_due_at - REMINDER_LEAD]
     for attachment in attachments:
         params += _columns_and_values(attachment, exclude=("id", "report_id"))[1]
+    notification_constants = None
     if notification is not None:
-        params += _columns_and_values(notification, exclude=("id", "report_id"))[1]
+        notification_constants, notification_params = _split(notification, ("id", "report_id"))
+        params += notification_params
         params += notify_clock_params(at=notify_sweep_at)
-    params += [report.submitted_at, "pelapor", "submitted", json.dumps(audit_data)]
-    shape = (len(attachments), notification is not None)
+    params += [report.submitted_at, json.dumps(audit_data)]
+    sql = _insert_sql(len(attachments), report_constants, notification_constants)
     with connection.cursor() as cursor:
-        _execute(cursor, f"lapor_intake_{shape[0]}_{int(shape[1])}", _insert_sql(*shape), params)
+        _execute(cursor, f"lapor_intake_{abs(hash(sql)):x}", sql, params)
         report_id, notification_id, _event = cursor.fetchone()
     report.pk = report_id
     report._state.adding = False
