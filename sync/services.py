@@ -300,7 +300,7 @@ def hub_referral_prepare(
     message: dict[str, Any],
     sender: str,
     route_of: Callable[..., Route] = route_resolve,
-    name_of: Callable[[Route], str] = lambda route: _route_name(route),
+    name_of: Callable[[Route], str] = _route_name,
 ) -> tuple[HubReferral, str]:
     """The hub's record of a new referral, routed, unsaved; its messages (delivery, the origin's
     "routed") are written to the outbox. The sweeper's batch apply passes memoized lookups."""
