@@ -89,13 +89,22 @@ _OFFICER_TEXT: dict[str, tuple[str, str]] = {
 }
 
 
+# Message catalogs are loaded once per process and never change under it, so each template's
+# translation is looked up once per language rather than switching the active language per call.
+_translated: dict[tuple[str, str, str], tuple[str, str]] = {}
+
+
 def _render(
     table: dict[str, tuple[str, str]], event: str, report: Report, extra: str, language: str
 ) -> tuple[str, str]:
     subject, body = table[event]
+    key = (subject, body, language)
+    if key not in _translated:
+        with translation.override(language):
+            _translated[key] = (_(subject), _(body))
+    subject, body = _translated[key]
     params = {"tid": report.tracking_id, "title": report.title, "pemda": current_tenant().name, "extra": extra}
-    with translation.override(language):
-        return _(subject) % params, _(body) % params
+    return subject % params, body % params
 
 
 def reporter_notification(*, report: Report, event: str, extra: str = "") -> Notification | None:
