@@ -18,8 +18,9 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+import psycopg2.errors
 from django.conf import settings
-from django.db import connection, models
+from django.db import DatabaseError, connection, models
 
 from complaints.models import Attachment, Notification, Report
 from deadlines.models import DeadlineKind, Stage
@@ -194,10 +195,19 @@ def _execute(cursor: Any, name: str, sql: str, params: list[Any]) -> None:
         cursor.execute(sql, params)
         return
     prepared = connection.prepared_statements  # type: ignore[attr-defined]
+    execute = f"EXECUTE {name} ({', '.join(['%s'] * len(params))})"
     if name not in prepared:
         cursor.execute(f"PREPARE {name} AS {_numbered(sql)}")
         prepared.add(name)
-    cursor.execute(f"EXECUTE {name} ({', '.join(['%s'] * len(params))})", params)
+    try:
+        cursor.execute(execute, params)
+    except DatabaseError as exc:
+        # The session lost it behind our back (DISCARD ALL by a pooler, DEALLOCATE): prepare it
+        # again and retry once, where a failed statement has not aborted a transaction.
+        if not isinstance(exc.__cause__, psycopg2.errors.InvalidSqlStatementName) or connection.in_atomic_block:
+            raise
+        cursor.execute(f"PREPARE {name} AS {_numbered(sql)}")
+        cursor.execute(execute, params)
 
 
 def report_insert(

@@ -223,3 +223,41 @@ def test_intake_on_one_connection_lands_in_each_tenants_own_schema(
     for pemda, title in ((jakarta, titles["jakarta.localhost"]), (bekasi, titles["bekasi.localhost"])):
         with tenant_context(pemda):
             assert sorted(Report.objects.values_list("title", flat=True)) == [title, title]
+
+
+def test_intake_survives_its_prepared_statement_being_dropped_by_the_session(
+    _test_database: None, committed: None, tenants_registry: dict[str, Pemda]
+) -> None:
+    """A pooler's DISCARD ALL (or a DEALLOCATE) drops the session's prepared statements without
+    telling Django; the next intake prepares again instead of failing the citizen's request."""
+    from django.db import connection
+
+    from complaints import services
+    from complaints.seed import categories_seed
+    from complaints.selectors import active_category
+
+    jabar = tenants_registry["jabar"]  # committed rows: keep them out of Jakarta's tests
+    with tenant_context(jabar):
+        categories_seed(jabar)
+        category = active_category(code="jalan")
+        assert category is not None
+
+        def submit(title: str) -> str:
+            return services.report_submit(
+                type="pengaduan",
+                category=category,
+                title=title,
+                text="Lubang besar di tengah jalan provinsi, membahayakan pengendara.",
+                reporter=services.ReporterIdentity(email="warga.bogor@example.id"),
+                privacy="public",
+            ).report.tracking_id
+
+        first = submit("Jalan berlubang di Jalan Raya Bogor")
+        assert connection.prepared_statements
+        with connection.cursor() as cursor:
+            cursor.execute("DEALLOCATE ALL")
+        second = submit("Jalan berlubang lagi di Jalan Raya Bogor")
+        assert set(Report.objects.filter(tracking_id__in=[first, second]).values_list("tracking_id", flat=True)) == {
+            first,
+            second,
+        }
