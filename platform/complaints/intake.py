@@ -54,14 +54,6 @@ def _fields(model: type[models.Model], exclude: tuple[str, ...]) -> tuple[list[t
     return fields, [connection.ops.quote_name(str(f.column)) for f, _, _ in fields]
 
 
-def _columns_and_values(obj: models.Model, exclude: tuple[str, ...] = ("id",)) -> tuple[list[str], list[Any]]:
-    fields, columns = _fields(type(obj), exclude)
-    return columns, [
-        getattr(obj, attname) if as_is else f.get_db_prep_save(f.pre_save(obj, True), connection)
-        for f, attname, as_is in fields
-    ]
-
-
 # Columns every intake writes with the same value (a new report is unassigned, unanswered, at
 # version 1; its confirmation is a pending e-mail). They go into the statement as constants, so
 # each request adapts and sends half as many parameters. The statement is keyed by the values
@@ -96,30 +88,32 @@ Constants = tuple[tuple[str, Any], ...]
 
 
 @lru_cache(maxsize=16)
-def _plan(model: type[models.Model], exclude: tuple[str, ...]) -> tuple[Any, list[tuple[int, Any]], list[int]]:
+def _plan(
+    model: type[models.Model], exclude: tuple[str, ...]
+) -> tuple[Any, list[tuple[int, Any]], list[tuple[int, str]]]:
     """How to read a row of `model` fast: one attrgetter for every field (in field order), the
-    positions that need Django's preparation, and the positions that may be constants."""
+    positions that need Django's preparation, and the positions (and names) that may be constants."""
     fields = _fields(model, exclude)[0]
     same = _SAME_EVERY_TIME.get(model, frozenset())
     getter = operator.attrgetter(*[attname for _f, attname, _ in fields])
     prepared = [(i, f) for i, (f, _a, as_is) in enumerate(fields) if not as_is]
-    maybe_constant = [i for i, (_f, attname, _) in enumerate(fields) if attname in same]
+    maybe_constant = [(i, attname) for i, (_f, attname, _) in enumerate(fields) if attname in same]
     return getter, prepared, maybe_constant
 
 
 def _split(obj: models.Model, exclude: tuple[str, ...]) -> tuple[Constants, list[Any]]:
     """(the same-every-time columns' values, the parameters of the rest), in field order."""
     getter, prepared, maybe_constant = _plan(type(obj), exclude)
-    values = list(getter(obj))
+    got = getter(obj)
+    values = list(got) if isinstance(got, tuple) else [got]  # attrgetter of one name gives the value
     for i, f in prepared:
         values[i] = f.get_db_prep_save(f.pre_save(obj, True), connection)
-    fields = _fields(type(obj), exclude)[0]
     constants: list[tuple[str, Any]] = []
     constant_at: set[int] = set()
-    for i in maybe_constant:
+    for i, attname in maybe_constant:
         value = values[i]
         if isinstance(value, _LITERAL_TYPES):
-            constants.append((fields[i][1], str(value) if isinstance(value, str) else value))  # choices -> str
+            constants.append((attname, str(value) if isinstance(value, str) else value))  # choices -> str
             constant_at.add(i)
     return tuple(constants), [v for i, v in enumerate(values) if i not in constant_at]
 
@@ -142,8 +136,11 @@ def _values(model: type[models.Model], exclude: tuple[str, ...], constants: Cons
 
 
 @lru_cache(maxsize=32)
-def _insert_sql(attachments: int, report_constants: Constants, notification_constants: Constants | None) -> str:
-    """The statement for one shape of intake (attachments, notification, constant columns)."""
+def _insert_sql(
+    attachments: int, report_constants: Constants, notification_constants: Constants | None
+) -> tuple[str, str]:
+    """(prepared-statement name, statement) for one shape of intake (attachments, notification,
+    constant columns)."""
     report_cols = _fields(Report, ("id",))[1]
     ctes = [
         f"r AS (INSERT INTO complaints_report ({', '.join(report_cols)})"
@@ -169,10 +166,11 @@ def _insert_sql(attachments: int, report_constants: Constants, notification_cons
         )
         ctes.append(f"c AS ({NOTIFY_CLOCK_SQL})")
         notification_select = "(SELECT id FROM n)"
-    return (
+    sql = (
         f"WITH {', '.join(ctes)} SELECT r.id, {notification_select},"
         " complaints_audit_append(%s, NULL, 'pelapor', r.id, 'submitted', %s::jsonb) FROM r"
     )
+    return f"lapor_intake_{abs(hash(sql)):x}", sql
 
 
 @lru_cache(maxsize=32)
@@ -195,9 +193,10 @@ def _execute(cursor: Any, name: str, sql: str, params: list[Any]) -> None:
         cursor.execute(sql, params)
         return
     prepared = connection.prepared_statements  # type: ignore[attr-defined]
+    prepare = f"PREPARE {name} AS {_numbered(sql)}"
     execute = f"EXECUTE {name} ({', '.join(['%s'] * len(params))})"
     if name not in prepared:
-        cursor.execute(f"PREPARE {name} AS {_numbered(sql)}")
+        cursor.execute(prepare)
         prepared.add(name)
     try:
         cursor.execute(execute, params)
@@ -206,7 +205,7 @@ def _execute(cursor: Any, name: str, sql: str, params: list[Any]) -> None:
         # again and retry once, where a failed statement has not aborted a transaction.
         if not isinstance(exc.__cause__, psycopg2.errors.InvalidSqlStatementName) or connection.in_atomic_block:
             raise
-        cursor.execute(f"PREPARE {name} AS {_numbered(sql)}")
+        cursor.execute(prepare)
         cursor.execute(execute, params)
 
 
@@ -223,16 +222,16 @@ def report_insert(
     report_constants, params = _split(report, ("id",))
     params += [current_schema(), verify_due_at, verify_due_at - REMINDER_LEAD]
     for attachment in attachments:
-        params += _columns_and_values(attachment, exclude=("id", "report_id"))[1]
+        params += _split(attachment, ("id", "report_id"))[1]
     notification_constants = None
     if notification is not None:
         notification_constants, notification_params = _split(notification, ("id", "report_id"))
         params += notification_params
         params += notify_clock_params(at=notify_sweep_at)
     params += [report.submitted_at, json.dumps(audit_data)]
-    sql = _insert_sql(len(attachments), report_constants, notification_constants)
+    name, sql = _insert_sql(len(attachments), report_constants, notification_constants)
     with connection.cursor() as cursor:
-        _execute(cursor, f"lapor_intake_{abs(hash(sql)):x}", sql, params)
+        _execute(cursor, name, sql, params)
         report_id, notification_id, _event = cursor.fetchone()
     report.pk = report_id
     report._state.adding = False
