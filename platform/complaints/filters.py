@@ -64,9 +64,13 @@ class ReportFilter(django_filters.FilterSet):
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
 
     def filter_text(self, queryset: QuerySet[Report], name: str, value: str) -> QuerySet[Report]:
-        # ILIKE, so the trigram GIN indexes on title and text serve it; a tracking ID as typed
-        # (any case, with or without the dash) finds its report through the unique index.
-        match = Q(title__ilike_contains=value) | Q(text__ilike_contains=value)
+        # ILIKE, so the trigram GIN indexes on title and text serve it. They leave out reports
+        # awaiting verification, which are found through the status index instead: the match is
+        # spelled out per side of that split, so PostgreSQL can use both (a BitmapOr). A tracking
+        # ID as typed (any case, with or without the dash) finds its report by the unique index.
+        match = Q()
+        for in_queue in (Q(status=Status.SUBMITTED), ~Q(status=Status.SUBMITTED)):
+            match |= (in_queue & Q(title__ilike_contains=value)) | (in_queue & Q(text__ilike_contains=value))
         tracking_id = tracking_id_normalize(value)
         if tracking_id is not None:
             match |= Q(tracking_id=tracking_id)

@@ -137,8 +137,22 @@ class Report(models.Model):
             models.Index(
                 fields=["merged_into"], name="report_merged_into", condition=models.Q(merged_into__isnull=False)
             ),
-            GinIndex(fields=["title"], name="report_title_trgm", opclasses=["gin_trgm_ops"]),
-            GinIndex(fields=["text"], name="report_text_trgm", opclasses=["gin_trgm_ops"]),
+            # Officer text search. A report enters these when it leaves the verification queue
+            # (verified, deferred, referred, archived…), so the citizen's intake, the path every
+            # channel's surge goes through, pays no trigram work; the queue itself is searched
+            # through report_status_time (complaints.filters.ReportFilter.filter_text).
+            GinIndex(
+                fields=["title"],
+                name="report_title_trgm",
+                opclasses=["gin_trgm_ops"],
+                condition=~models.Q(status=Status.SUBMITTED),
+            ),
+            GinIndex(
+                fields=["text"],
+                name="report_text_trgm",
+                opclasses=["gin_trgm_ops"],
+                condition=~models.Q(status=Status.SUBMITTED),
+            ),
         ]
         constraints = [models.UniqueConstraint(fields=["tracking_id"], name="report_tracking_id_unique")]
 

@@ -1,8 +1,9 @@
 """`make bench-intake`: report submission through gunicorn vs. a bare DRF insert, in the same run.
 
 Both apps run under the same gunicorn settings against the same PostgreSQL, in a database of
-their own that is dropped afterwards. Rounds alternate between the two to spread the noise of
-this 2-core machine evenly; the last line is the JSON summary.
+their own that is dropped afterwards. Rounds alternate between the two in ABBA order (bare,
+intake, intake, bare, …), so a machine that speeds up or slows down during the run weighs on
+both alike; the last line is the JSON summary.
 """
 
 from __future__ import annotations
@@ -38,8 +39,8 @@ PAYLOAD = {
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=float, default=8.0, help="length of one measured round")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=6.0, help="length of one measured round")
+    parser.add_argument("--rounds", type=int, default=4, help="rounds of each app (an even number pairs them ABBA)")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers for both apps")
     args = parser.parse_args()
@@ -72,11 +73,9 @@ def main() -> int:
                 seconds=1.5,
             )
             post_load(port=8102, host="localhost", path="/api/v1/reports/", payload=PAYLOAD, concurrency=2, seconds=1.5)
+            pair = [("bare", 8102, "localhost", bare), ("intake", 8101, "jakarta.localhost", lapor)]
             for round_no in range(args.rounds):
-                for name, port, host, total in (
-                    ("bare", 8102, "localhost", bare),
-                    ("intake", 8101, "jakarta.localhost", lapor),
-                ):
+                for name, port, host, total in pair if round_no % 2 == 0 else pair[::-1]:
                     got = post_load(
                         port=port,
                         host=host,

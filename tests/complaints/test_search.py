@@ -63,7 +63,7 @@ def test_openapi_schema_documents_the_report_api(api: Api) -> None:
 
 
 def test_text_search_is_a_literal_substring_served_by_the_trigram_indexes(
-    api: Api, cast: dict[str, object], jakarta: Any
+    api: Api, cast: dict[str, object], jakarta: Any, units: JakartaUnits
 ) -> None:
     from django.db import connection
     from django_tenants.utils import tenant_context
@@ -78,6 +78,13 @@ def test_text_search_is_a_literal_substring_served_by_the_trigram_indexes(
     assert _ids(api, "q=50%25") == {promo["tracking_id"]}  # % and _ are literal, not wildcards
     assert _ids(api, "q=k_n") == set()
     assert _ids(api, "q=" + lamp["tracking_id"].lower().replace("-", "")) == {lamp["tracking_id"]}
+    # Verified, a report leaves the queue for the trigram indexes and is found all the same.
+    verified = api.post(
+        f"/api/v1/officer/reports/{api.officer_id(lamp['tracking_id'])}/verify/", {"unit_id": units.pju.pk}, user="vera"
+    )
+    assert verified.status_code == 200, verified.content
+    assert _ids(api, "q=MERDEKA") == {lamp["tracking_id"]}
+    assert _ids(api, "q=diskon") == {promo["tracking_id"]}
     # What PostgreSQL would do on a table too big to scan: use the trigram indexes.
     with tenant_context(jakarta), connection.cursor() as cursor:
         queryset = ReportFilter({"q": "lampu"}, queryset=Report.objects.all()).qs
@@ -86,6 +93,7 @@ def test_text_search_is_a_literal_substring_served_by_the_trigram_indexes(
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "report_title_trgm" in plan and "report_text_trgm" in plan, plan
+    assert "report_status_time" in plan, plan  # the verification queue's share of the search
 
 
 def test_unit_and_merge_lookups_use_indexes_that_intake_never_writes(
