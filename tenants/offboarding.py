@@ -25,7 +25,7 @@ from accounts.models import Membership
 from tenants import hostcache
 from tenants.context import use_public_schema
 from tenants.models import Domain, Pemda, PemdaKind, PemdaStatus, WorkCalendar
-from tenants.schemas import pg_client_command
+from tenants.schemas import pg_bin, pg_client_command, script_for_server, server_settings
 from tenants.services import OnboardingError
 from tenants.validators import schema_name_for_code
 
@@ -165,8 +165,27 @@ def pemda_restore(*, path: Path) -> Pemda:
     with tempfile.NamedTemporaryFile(suffix=".dump") as handle:
         handle.write(dump)
         handle.flush()
-        argv, env = pg_client_command("pg_restore", "--no-owner", "--exit-on-error", "--single-transaction")
-        result = subprocess.run([*argv, handle.name], env=env, capture_output=True, text=True, timeout=600)
+        # pg_restore writes the script and psql runs it, so that the session settings of a
+        # pg_restore newer than the server can be left out (tenants.schemas.script_for_server).
+        script = subprocess.run(
+            [pg_bin("pg_restore"), "--no-owner", "--file", "-", handle.name],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+    result = script
+    if script.returncode == 0:
+        argv, env = pg_client_command(
+            "psql", "--no-psqlrc", "--quiet", "--single-transaction", "--set", "ON_ERROR_STOP=1", "--file", "-"
+        )
+        result = subprocess.run(
+            argv,
+            env=env,
+            input=script_for_server(script.stdout, server_settings()),
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
     if result.returncode != 0:
         raise OnboardingError(_("Pemulihan skema %(s)s gagal: %(e)s") % {"s": schema, "e": result.stderr.strip()})
     try:

