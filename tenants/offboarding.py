@@ -178,14 +178,8 @@ def pemda_restore(*, path: Path) -> Pemda:
         argv, env = pg_client_command(
             "psql", "--no-psqlrc", "--quiet", "--single-transaction", "--set", "ON_ERROR_STOP=1", "--file", "-"
         )
-        result = subprocess.run(
-            argv,
-            env=env,
-            input=script_for_server(script.stdout, server_settings()),
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
+        sql = script_for_server(script.stdout, server_settings())
+        result = subprocess.run(argv, env=env, input=sql, capture_output=True, text=True, timeout=600)
     if result.returncode != 0:
         raise OnboardingError(_("Pemulihan skema %(s)s gagal: %(e)s") % {"s": schema, "e": result.stderr.strip()})
     try:

