@@ -12,13 +12,16 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
+import django.test.client
 import pytest
 from django.conf import settings
 from django.core.cache import caches
 from django.db import connection
+from django.test.client import ClientHandler
 from django_tenants.utils import tenant_context
 
 from complaints.seed import categories_seed
+from lapor.lanes import CITIZEN_API_PATH, citizen_api_built
 from lapor.localcache import local_clear
 from tenants.models import Pemda, PemdaKind, TimeZone
 from tenants.pilot import JAKARTA
@@ -29,6 +32,24 @@ JABAR = PemdaSpec(code="32", name="Provinsi Jawa Barat", kind=PemdaKind.PROVINSI
 BEKASI = PemdaSpec(
     code="32.75", name="Kota Bekasi", kind=PemdaKind.KOTA, slug="bekasi", timezone=TimeZone.WIB, parent_code="32"
 )
+
+
+class _LanedClientHandler:
+    """The test client routes as lapor.wsgi does: citizen API paths through their short chain."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.full = ClientHandler(*args, **kwargs)
+        self.citizen_api = citizen_api_built(lambda: ClientHandler(*args, **kwargs))
+
+    def __call__(self, environ: dict[str, Any]) -> Any:
+        return (self.citizen_api if CITIZEN_API_PATH.match(environ["PATH_INFO"]) else self.full)(environ)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _client_routes_like_wsgi() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(django.test.client, "ClientHandler", _LanedClientHandler)
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -103,6 +103,21 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+# A citizen's API call (lapor.lanes) skips what only pages, the admin and officers' session-
+# authenticated calls use; security and frame headers, language and tenant stay.
+CITIZEN_API_MIDDLEWARE = [
+    m
+    for m in MIDDLEWARE
+    if m
+    not in {
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        "django.middleware.csrf.CsrfViewMiddleware",
+        "django.contrib.auth.middleware.AuthenticationMiddleware",
+        "accounts.middleware.TenantMembershipMiddleware",
+        "django.contrib.messages.middleware.MessageMiddleware",
+    }
+]
 
 TEMPLATES = [
     {

@@ -2,8 +2,11 @@
 
 import os
 
-from django.core.wsgi import get_wsgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lapor.settings")
+django.setup(set_prefix=False)
 
-application = get_wsgi_application()
+from lapor.lanes import LanedApplication  # noqa: E402 - needs the app registry set up
+
+application = LanedApplication()
