@@ -18,6 +18,7 @@ from django.utils.translation import gettext_noop
 
 from accounts.models import Membership, Role
 from complaints.crypto import decrypt
+from complaints.intake import model_new
 from complaints.models import Notification, NotificationStatus, Report
 from complaints.relay import notification_send_on_commit
 from deadlines.services import NOTIFY_CLOCK_SQL, notify_clock_params
@@ -112,7 +113,10 @@ def reporter_notification(*, report: Report, event: str, extra: str = "") -> Not
     if not report.reporter_email:
         return None
     subject, body = _render(_REPORTER_TEXT, event, report, extra, report.language)
-    return Notification(report=report, to_reporter=True, event=event, subject=subject, body=body)
+    return model_new(  # type: ignore[no-any-return]
+        Notification,
+        {"report_id": report.pk, "to_reporter": True, "event": event, "subject": subject, "body": body},
+    )
 
 
 def notify_reporter(*, report: Report, event: str, extra: str = "") -> None:

@@ -28,7 +28,7 @@ from complaints.attachments import CheckedFile
 from complaints.audit import Actor, audit_record
 from complaints.crypto import decrypt, encrypt
 from complaints.errors import InvalidTransition
-from complaints.intake import report_insert
+from complaints.intake import model_new, report_insert
 from complaints.models import (
     Attachment,
     AuthorKind,
@@ -156,30 +156,34 @@ def _report_submit(
         raise ValidationError({"category": _("Kategori tidak aktif.")})
     now = timezone.now()
     token = secrets.token_urlsafe(24)
-    report = Report(
-        tracking_id=tracking_id_new(),
-        type=type,
-        category=category,
-        original_category=category,
-        title=title,
-        original_title=title,
-        text=text,
-        privacy=privacy,
-        channel=channel,
-        language=language,
-        latitude=location.get("latitude"),
-        longitude=location.get("longitude"),
-        address=location.get("address", ""),
-        kecamatan=location.get("kecamatan", ""),
-        kelurahan=location.get("kelurahan", ""),
-        region_code=location.get("region_code", ""),
-        reporter_name=encrypt(reporter.name),
-        reporter_phone=encrypt(reporter.phone),
-        reporter_email=encrypt(reporter.email),
-        reporter_nik=encrypt(reporter.nik),
-        reporter_token_hash=reporter_token_hash(token),
-        submitted_at=now,
+    report = model_new(
+        Report,
+        {
+            "tracking_id": tracking_id_new(),
+            "type": type,
+            "category_id": category.pk,
+            "original_category_id": category.pk,
+            "title": title,
+            "original_title": title,
+            "text": text,
+            "privacy": privacy,
+            "channel": channel,
+            "language": language,
+            "latitude": location.get("latitude"),
+            "longitude": location.get("longitude"),
+            "address": location.get("address", ""),
+            "kecamatan": location.get("kecamatan", ""),
+            "kelurahan": location.get("kelurahan", ""),
+            "region_code": location.get("region_code", ""),
+            "reporter_name": encrypt(reporter.name),
+            "reporter_phone": encrypt(reporter.phone),
+            "reporter_email": encrypt(reporter.email),
+            "reporter_nik": encrypt(reporter.nik),
+            "reporter_token_hash": reporter_token_hash(token),
+            "submitted_at": now,
+        },
     )
+    report.category = category
     verify_due = report.verify_due_at = tenant_calendar().due_at(now, VERIFY_DAYS)
     stored = _store_attachments(report, attachments, written)
     for attempt in range(1, TRACKING_ID_ATTEMPTS + 1):

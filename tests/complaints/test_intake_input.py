@@ -205,6 +205,42 @@ def test_intake_writes_every_column_as_the_orm_would(jakarta: Pemda) -> None:
                     assert (field.name, got) == (field.name, want)
 
 
+def test_intake_builds_its_rows_as_the_keyword_constructor_would() -> None:
+    """complaints.intake.model_new fills a model positionally; the instance must hold what
+    Model(**values) gives, defaults included, and a callable default is made for each row."""
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from complaints.intake import model_new
+    from complaints.models import AuditEvent, Notification
+
+    at = datetime(2026, 11, 24, 1, 2, 3, tzinfo=UTC)
+    cases = [
+        (
+            Report,
+            {
+                "tracking_id": "ABCD-23456",
+                "category_id": 4,
+                "title": "Judul",
+                "text": "Isi",
+                "latitude": Decimal("-6.200000"),
+                "privacy": "public",
+                "submitted_at": at,
+            },
+        ),
+        (Notification, {"report_id": None, "to_reporter": True, "event": "submitted", "subject": "s", "body": "b"}),
+        (AuditEvent, {"action": "submitted", "at": at}),
+    ]
+    for model, values in cases:
+        built, expected = model_new(model, values), model(**values)
+        for field in model._meta.concrete_fields:
+            got, want = getattr(built, field.attname), getattr(expected, field.attname)
+            assert (field.attname, got, type(got)) == (field.attname, want, type(want))
+        assert built._state.adding
+    first, second = model_new(AuditEvent, {}), model_new(AuditEvent, {})
+    assert first.data == {} and first.data is not second.data
+
+
 @pytest.mark.parametrize("prepared", [True, False])
 def test_intake_on_one_connection_lands_in_each_tenants_own_schema(
     jakarta: Pemda, bekasi: Pemda, settings: Any, prepared: bool
