@@ -25,7 +25,7 @@ from deadlines.services import NOTIFY_CLOCK_SQL, notify_clock_params
 from tenants.context import current_tenant
 
 MAX_ATTEMPTS = 5
-# A notification's batch normally leaves within 50 ms; after this the sweep sends it anyway.
+# A notification's batch normally leaves within a second (complaints.relay); after this the sweep sends it anyway.
 NOTIFY_SWEEP_AFTER = timedelta(minutes=2)
 
 _REPORTER_TEXT: dict[str, tuple[str, str]] = {
