@@ -25,7 +25,6 @@ from django.db import DatabaseError, connection, models
 from complaints.models import Attachment, Notification, Report
 from deadlines.models import DeadlineKind, Stage
 from deadlines.services import NOTIFY_CLOCK_SQL, REMINDER_LEAD, notify_clock_params
-from tenants.context import current_schema
 
 # Fields whose value goes to psycopg2 as the model holds it (PostgreSQL's adapt_* are identity
 # for them); any other field, or one with auto_now(_add), takes Django's pre_save/prep path.
@@ -170,9 +169,12 @@ def _insert_sql(
     report_cols = _fields(Report, ("id",))[1]
     ctes = [
         f"r AS (INSERT INTO complaints_report ({', '.join(report_cols)})"
-        f" VALUES ({_values(Report, ('id',), report_constants)}) RETURNING id)",
+        f" VALUES ({_values(Report, ('id',), report_constants)}) RETURNING id, submitted_at, verify_due_at)",
+        # The clock in the public index: the Pemda is the statement's own schema, and each value
+        # that repeats one of the report's is taken from the row just written, not sent again.
         "d AS (INSERT INTO deadlines_duedeadline (schema_name, report_id, kind, due_at, stage, next_action_at)"
-        f" SELECT %s, r.id, {_literal(str(DeadlineKind.VERIFY))}, %s, {int(Stage.PENDING)}, %s FROM r)",
+        f" SELECT current_schema(), r.id, {_literal(str(DeadlineKind.VERIFY))}, r.verify_due_at,"
+        f" {int(Stage.PENDING)}, r.verify_due_at - interval '{int(REMINDER_LEAD.total_seconds())} seconds' FROM r)",
     ]
     if attachments:
         fields, cols = _fields(Attachment, ("id", "report_id"))
@@ -194,7 +196,7 @@ def _insert_sql(
         notification_select = "(SELECT id FROM n)"
     sql = (
         f"WITH {', '.join(ctes)} SELECT r.id, {notification_select},"
-        " complaints_audit_append(%s, NULL, 'pelapor', r.id, 'submitted', %s::jsonb) FROM r"
+        " complaints_audit_append(r.submitted_at, NULL, 'pelapor', r.id, 'submitted', %s::jsonb) FROM r"
     )
     return f"lapor_intake_{abs(hash(sql)):x}", sql
 
@@ -240,13 +242,11 @@ def report_insert(
     report: Report,
     attachments: list[Attachment],
     notification: Notification | None,
-    verify_due_at: datetime,
     notify_sweep_at: datetime,
     audit_data: dict[str, Any],
 ) -> tuple[int, int | None]:
     """Insert everything a new report brings; returns (report id, notification id or None)."""
     report_constants, params = _split(report, ("id",))
-    params += [current_schema(), verify_due_at, verify_due_at - REMINDER_LEAD]
     for attachment in attachments:
         params += _split(attachment, ("id", "report_id"))[1]
     notification_constants = None
@@ -254,7 +254,7 @@ def report_insert(
         notification_constants, notification_params = _split(notification, ("id", "report_id"))
         params += notification_params
         params += notify_clock_params(at=notify_sweep_at)
-    params += [report.submitted_at, json.dumps(audit_data)]
+    params.append(json.dumps(audit_data))
     name, sql = _insert_sql(len(attachments), report_constants, notification_constants)
     with connection.cursor() as cursor:
         _execute(cursor, name, sql, params)

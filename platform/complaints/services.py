@@ -184,7 +184,7 @@ def _report_submit(
         },
     )
     report.category = category
-    verify_due = report.verify_due_at = tenant_calendar().due_at(now, VERIFY_DAYS)
+    report.verify_due_at = tenant_calendar().due_at(now, VERIFY_DAYS)
     stored = _store_attachments(report, attachments, written)
     for attempt in range(1, TRACKING_ID_ATTEMPTS + 1):
         notification = reporter_notification(report=report, event="submitted")
@@ -195,7 +195,6 @@ def _report_submit(
                     report=report,
                     attachments=stored,
                     notification=notification,
-                    verify_due_at=verify_due,
                     notify_sweep_at=now + NOTIFY_SWEEP_AFTER,
                     audit_data={
                         "tracking_id": report.tracking_id,

@@ -34,15 +34,17 @@ def deadline_set(*, report_id: int, kind: str, due_at: datetime) -> None:
 
 
 # The per-tenant clock that brings the sweep back for notifications whose relay batch was lost.
-# One statement, used on its own and as a CTE of intake's single INSERT (complaints.intake).
+# One statement, used on its own and as a CTE of intake's single INSERT (complaints.intake); it
+# runs in the tenant's search path, so PostgreSQL's current_schema() names the Pemda.
 NOTIFY_CLOCK_SQL = (
     "INSERT INTO deadlines_duedeadline (schema_name, report_id, kind, due_at, stage, next_action_at)"
-    " VALUES (%s, 0, %s, %s, %s, %s) ON CONFLICT (schema_name, report_id, kind) DO NOTHING"
+    f" VALUES (current_schema(), 0, '{DeadlineKind.NOTIFY.value}', %s, {int(Stage.PENDING)}, %s)"
+    " ON CONFLICT (schema_name, report_id, kind) DO NOTHING"
 )
 
 
 def notify_clock_params(*, at: datetime) -> list[Any]:
-    return [current_schema(), DeadlineKind.NOTIFY, at, Stage.PENDING, at]
+    return [at, at]
 
 
 def deadline_clear(*, report_id: int, kinds: list[str] | None = None) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from django_tenants.utils import tenant_context
 from PIL import Image
 
 from complaints.models import Attachment, Report
+from deadlines.models import DueDeadline
 from tenants.models import Pemda
 from tests.complaints.conftest import Api
 
@@ -251,11 +253,19 @@ def test_intake_on_one_connection_lands_in_each_tenants_own_schema(
     titles = {"jakarta.localhost": "Jalan rusak di Jakarta Pusat", "bekasi.localhost": "Jalan rusak di Bekasi Barat"}
     for _round in range(2):
         for host, title in titles.items():
-            response = Api(host).post("/api/v1/reports/", {**FORM, "title": title})
+            response = Api(host).post("/api/v1/reports/", {**FORM, "title": title, "reporter_email": "w@example.id"})
             assert response.status_code == 201, response.content
     for pemda, title in ((jakarta, titles["jakarta.localhost"]), (bekasi, titles["bekasi.localhost"])):
         with tenant_context(pemda):
             assert sorted(Report.objects.values_list("title", flat=True)) == [title, title]
+            reports = list(Report.objects.all())
+        # Each report's verification clock sits in the public index under its own Pemda, with the
+        # reminder a day ahead; the Pemda's notification clock is there too.
+        for report in reports:
+            clock = DueDeadline.objects.get(schema_name=pemda.schema_name, report_id=report.pk, kind="verify")
+            assert clock.due_at == report.verify_due_at
+            assert clock.next_action_at == report.verify_due_at - timedelta(hours=24)
+        assert DueDeadline.objects.filter(schema_name=pemda.schema_name, report_id=0, kind="notify").count() == 1
 
 
 def test_intake_survives_its_prepared_statement_being_dropped_by_the_session(
