@@ -21,7 +21,7 @@ from django.test.client import ClientHandler
 from django_tenants.utils import tenant_context
 
 from complaints.seed import categories_seed
-from lapor.lanes import CITIZEN_API_PATH, citizen_api_built
+from lapor.lanes import Lanes
 from lapor.localcache import local_clear
 from tenants.models import Pemda, PemdaKind, TimeZone
 from tenants.pilot import JAKARTA
@@ -34,15 +34,14 @@ BEKASI = PemdaSpec(
 )
 
 
-class _LanedClientHandler:
+class _LanedClientHandler(Lanes[ClientHandler]):
     """The test client routes as lapor.wsgi does: citizen API paths through their short chain."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.full = ClientHandler(*args, **kwargs)
-        self.citizen_api = citizen_api_built(lambda: ClientHandler(*args, **kwargs))
+        super().__init__(lambda: ClientHandler(*args, **kwargs))
 
     def __call__(self, environ: dict[str, Any]) -> Any:
-        return (self.citizen_api if CITIZEN_API_PATH.match(environ["PATH_INFO"]) else self.full)(environ)
+        return self.handler_for(environ["PATH_INFO"])(environ)
 
 
 @pytest.fixture(scope="session", autouse=True)

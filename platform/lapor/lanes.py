@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
@@ -47,15 +47,22 @@ def citizen_api_built(build: Callable[[], H]) -> H:
         settings.MIDDLEWARE = full
 
 
-class LanedApplication:
+class Lanes(Generic[H]):
+    """The two handlers one `build` makes (the full chain and the citizen's), and which serves a path."""
+
+    def __init__(self, build: Callable[[], H]) -> None:
+        self.full = build()
+        self.citizen_api = citizen_api_built(build)
+
+    def handler_for(self, path: str) -> H:
+        return self.citizen_api if CITIZEN_API_PATH.match(path) else self.full
+
+
+class LanedApplication(Lanes[WSGIHandler]):
     """The WSGI application: citizen API paths through the short chain, everything else through the full one."""
 
     def __init__(self) -> None:
-        self.full = WSGIHandler()
-        self.citizen_api = citizen_api_built(WSGIHandler)
-
-    def handler_for(self, path: str) -> WSGIHandler:
-        return self.citizen_api if CITIZEN_API_PATH.match(path) else self.full
+        super().__init__(WSGIHandler)
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         return self.handler_for(environ.get("PATH_INFO", ""))(environ, start_response)
