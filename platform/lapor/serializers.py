@@ -6,7 +6,8 @@ form that is two thirds of validating a request (`make bench-intake`, py-spy). D
 switch for it, so this mixin keeps one unbound, fully built copy of each field per serializer
 class and hands every instance a shallow copy of it: the copy gets its own binding (name,
 parent) while the built parts that validation only reads (validators, choices, messages, which
-stay lazy translations) are shared. A list field's child is bound to its list, so it gets a
+stay lazy translations; DRF's once-formatted limit messages are made to translate again on
+each use) are shared. A list field's child is bound to its list, so it gets a
 copy of its own pointing at the new list; nested serializers keep DRF's deep copy.
 """
 
@@ -15,7 +16,9 @@ from __future__ import annotations
 import copy
 from typing import Any, ClassVar
 
+from django.utils.text import format_lazy
 from rest_framework import serializers
+from rest_framework.utils.formatting import lazy_format
 
 
 class SharedFieldsMixin:
@@ -26,11 +29,25 @@ class SharedFieldsMixin:
         if built is None:
             built = super().get_fields()  # type: ignore[misc]
             for field in built.values():
-                field.validators  # noqa: B018 - build the lazily made validator list once, here
+                _translate_each_time(field)
                 if isinstance(getattr(field, "child", None), serializers.Field):
-                    field.child.validators  # noqa: B018
+                    _translate_each_time(field.child)
             self._built_fields[type(self)] = built
         return {name: _fresh(field) for name, field in built.items()}
+
+
+def _translate_each_time(field: serializers.Field) -> None:
+    """Build the field's validator list once, with messages that translate on every use.
+
+    DRF words its length and range limits with `lazy_format`, which keeps the text of its first
+    use: shared across requests, the first reporter's language would stay for everyone after.
+    Django's `format_lazy` formats again, in the active language, each time.
+    """
+    for validator in field.validators:
+        message = getattr(validator, "message", None)
+        if isinstance(message, lazy_format) and message.result is None:
+            fmt: Any = message.format_string
+            validator.message = format_lazy(fmt, *message.args, **message.kwargs)  # type: ignore[union-attr]
 
 
 def _fresh(field: serializers.Field) -> Any:

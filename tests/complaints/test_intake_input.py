@@ -109,6 +109,19 @@ def test_field_errors_are_indonesian_by_default_and_english_when_asked(api: Api)
     assert english.json()["text"] == ["This field is required."]
 
 
+def test_limit_messages_are_translated_for_each_request(api: Api, jakarta: Pemda) -> None:
+    """The form's fields are built once per process (lapor.serializers); a length or range
+    message first shown in English must still come out in Indonesian for the next reporter."""
+    bad = {**FORM, "title": "abc", "latitude": "-20", "longitude": "106.8"}
+    for _round in range(2):
+        english = api.post("/api/v1/reports/", bad, HTTP_ACCEPT_LANGUAGE="en").json()
+        assert english["title"] == ["Ensure this field has at least 5 characters."]
+        assert english["latitude"] == ["Ensure this value is greater than or equal to -11."]
+        indonesian = api.post("/api/v1/reports/", bad).json()
+        assert "minimal 5 karakter" in indonesian["title"][0]
+        assert "-11" in indonesian["latitude"][0] and "Ensure" not in indonesian["latitude"][0]
+
+
 def test_service_messages_follow_the_language_too(api: Api, jakarta: Pemda) -> None:
     bad_coords = {**FORM, "latitude": "-6.2"}
     indonesian = api.post("/api/v1/reports/", bad_coords)
