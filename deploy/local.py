@@ -139,6 +139,9 @@ def prepare() -> None:
     _setup_django()
     ensure_database_exists()
     check_broker()
+    from lapor.celery import broker_prepare
+
+    broker_prepare()
     manage("migrate_schemas", "--shared", "--verbosity", "0")
     manage("seed_pilot")
     # Pending tenant migrations, schema by schema in parallel (fast even with all 552 Pemda).

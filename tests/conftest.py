@@ -21,6 +21,7 @@ from django.test.client import ClientHandler
 from django_tenants.utils import tenant_context
 
 from complaints.seed import categories_seed
+from lapor.celery import broker_prepare
 from lapor.lanes import Lanes
 from lapor.localcache import local_clear
 from tenants.models import Pemda, PemdaKind, TimeZone
@@ -52,7 +53,8 @@ def _client_routes_like_wsgi() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def tenants_registry(django_db_setup: Any, django_db_blocker: Any) -> dict[str, Pemda]:
+def tenants_registry(_test_database: None, django_db_blocker: Any) -> dict[str, Pemda]:
+    # Through _test_database: a run of only process tests (no `db` mark) still gets the test database.
     with django_db_blocker.unblock():
         hub = hub_ensure()
         jakarta = pemda_create(spec=JAKARTA)
@@ -94,6 +96,8 @@ def celery_worker_queue(tenants_registry: dict[str, Pemda], _test_database: None
     Its mail goes to files under var/test-mail-<queue>/ so a test can read what was sent.
     """
     queue = f"test-{uuid.uuid4().hex[:8]}"
+    # Before the worker starts: the worker and this process's first publish must not both create it.
+    broker_prepare(queue)
     env = process_env(
         DATABASE_URL=database_url(connection.settings_dict),
         CELERY_BROKER_URL=settings.CELERY_BROKER_URL,

@@ -85,3 +85,26 @@ def tenant_task(*args: Any, **kwargs: Any) -> Callable[[Callable[..., Any]], Tas
 
 def hub_task(*args: Any, **kwargs: Any) -> Callable[[Callable[..., Any]], Task]:
     return app.task(*args, **kwargs)  # type: ignore[no-any-return]
+
+
+def broker_prepare(*queues: str) -> list[str]:
+    """Declare the app's queues (and `queues`) on the broker, from one process, before the rest start.
+
+    kombu's SQLAlchemy transport, the default broker, creates its tables and each queue's row on
+    first use, behind a lock that only serialises threads of one process: a worker and a publisher
+    (web, beat, a test) starting together on a fresh broker can both insert the same queue row,
+    and the loser, if it is the worker starting up, dies with UniqueViolation on
+    kombu_queue_name_key. Declared here first, every later declaration is a lookup. Declaring is
+    idempotent on RabbitMQ too, with the same arguments the worker itself would use.
+    Returns the names declared.
+    """
+    from django.conf import settings
+
+    names = [app.conf.task_default_queue, settings.LAPOR_NOTIFICATION_QUEUE, *queues]
+    declared = [name for name in dict.fromkeys(names) if name]
+    with app.connection_for_write() as conn:
+        channel = conn.default_channel
+        for name in declared:
+            queue = app.amqp.queues.get(name) or app.amqp.queues.new_missing(name)
+            queue.bind(channel).declare()
+    return declared

@@ -41,6 +41,7 @@ def setup(spec: dict[str, Any]) -> None:
     from accounts.models import Membership, Role
     from agencies.services import unit_ensure
     from complaints.seed import categories_seed
+    from lapor.celery import broker_prepare
     from sync.models import Peer
     from sync.signing import peer_key_issue
     from tenants.models import Pemda
@@ -48,6 +49,7 @@ def setup(spec: dict[str, Any]) -> None:
     from tenants.services import hub_ensure, pemda_create
     from tests.conftest import BEKASI, JABAR
 
+    broker_prepare()
     specs = {"31": JAKARTA, "32": JABAR, "32.75": BEKASI}
     hub_ensure()
     for code in spec["pemda"]:
