@@ -139,9 +139,9 @@ def prepare() -> None:
     _setup_django()
     ensure_database_exists()
     check_broker()
-    from lapor.celery import broker_prepare
-
-    broker_prepare()
+    # A child process, like the other steps: kombu keeps its SQLAlchemy session (and connection)
+    # for the life of the process, and this one outlives the embedded database it stops.
+    manage("broker_prepare")
     manage("migrate_schemas", "--shared", "--verbosity", "0")
     manage("seed_pilot")
     # Pending tenant migrations, schema by schema in parallel (fast even with all 552 Pemda).
