@@ -52,6 +52,8 @@ def main() -> int:
         os.makedirs(os.path.join(env["LAPOR_VAR_DIR"], "static"), exist_ok=True)
         manage(env, "migrate_schemas", "--shared", "--verbosity", "0")
         manage(env, "seed_pilot", "--credentials-file", os.path.join(env["LAPOR_VAR_DIR"], "admin.txt"))
+        # As `make run` does: both gunicorn workers' relays would otherwise race to create the broker's tables.
+        manage(env, "broker_prepare")
         conn = psycopg2.connect(url)
         conn.autocommit = True
         conn.cursor().execute(TABLE_SQL)
