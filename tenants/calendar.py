@@ -24,6 +24,7 @@ def _national(year: int, cuti_bersama: bool) -> frozenset[date]:
 
 
 MONDAY_TO_FRIDAY = frozenset({1, 2, 3, 4, 5})
+_DUE_MEMO_SIZE = 4096
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,10 @@ class WorkingCalendar:
     extra_working_days: frozenset[date] = field(default_factory=frozenset)
     work_weekdays: frozenset[int] = MONDAY_TO_FRIDAY  # ISO: 1 = Monday ... 7 = Sunday
     cuti_bersama: bool = True
+    # due_at's answers by (local start date, days): every report taken in on one day gets the
+    # same deadline, and intake asks for it on each one. Lives and dies with this calendar,
+    # which is rebuilt whenever the Pemda's days change.
+    _due: dict[tuple[date, int], datetime] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def is_working_day(self, day: date) -> bool:
         if day in self.extra_working_days:
@@ -77,8 +82,14 @@ class WorkingCalendar:
 
     def due_at(self, start: datetime, days: int) -> datetime:
         """End (23:59:59 local) of the `days`-th working day after the local date of `start`."""
-        due_day = self.add_working_days(self.local_date(start), days)
-        return datetime.combine(due_day, time(23, 59, 59), tzinfo=self.tz)
+        key = (self.local_date(start), days)
+        due = self._due.get(key)
+        if due is None:
+            if len(self._due) >= _DUE_MEMO_SIZE:
+                self._due.clear()
+            due = datetime.combine(self.add_working_days(key[0], days), time(23, 59, 59), tzinfo=self.tz)
+            self._due[key] = due
+        return due
 
     def working_days_left(self, now: datetime, due: datetime) -> int:
         """Working days after today's local date up to and including the due date (0 when overdue)."""

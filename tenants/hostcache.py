@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.cache import caches
+from django_tenants.utils import get_public_schema_name, schema_context
 
 from lapor.localcache import local_forget, local_get
 from tenants.models import Domain, Pemda, PemdaStatus
@@ -37,7 +38,9 @@ def _tenant_for_host(hostname: str) -> Pemda | None:
         return None
     if isinstance(cached, Pemda):
         return cached
-    domain = Domain.objects.select_related("tenant").filter(domain=hostname).first()
+    # Domain and Pemda live in public; the connection may still point at the last request's tenant.
+    with schema_context(get_public_schema_name()):
+        domain = Domain.objects.select_related("tenant").filter(domain=hostname).first()
     if domain is None:
         cache.set(_key(hostname), _MISSING, _NEGATIVE_TTL)
         return None

@@ -293,8 +293,9 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["id"]
-        # A constraint rather than unique=True, which would add an unused LIKE-pattern index.
-        constraints = [models.UniqueConstraint(fields=["hash"], name="auditevent_hash_unique")]
+        # No index on hash: nothing looks an event up by it, the chain is checked by recomputing
+        # it in id order (audit_verify), and a unique index on a random 64-character key took
+        # a write at a random place of an index that grows with every event of the Pemda.
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.action} report={self.report_id}"

@@ -40,3 +40,27 @@ def test_domain_change_invalidates_the_cached_host(jakarta: Pemda) -> None:
     domain.save()
     assert client.get("/", HTTP_HOST="jakarta.localhost").status_code == 404
     assert client.get("/", HTTP_HOST="lapor.jakarta.localhost").status_code == 200
+
+
+def test_first_request_to_a_host_after_another_pemda_finds_it_in_public(jakarta: Pemda, bekasi: Pemda) -> None:
+    """The middleware no longer points the connection at public before every lookup: a host not
+    yet cached is read from public even while the connection still points at the last Pemda,
+    and the request is then served from its own schema."""
+    from django_tenants.utils import schema_context
+
+    from complaints.models import Category
+    from lapor.localcache import local_clear
+
+    client = Client()
+    _queries(client, "bekasi.localhost")
+    with schema_context(bekasi.schema_name):
+        Category.objects.filter(code="jalan").update(name="Jalan Bekasi")
+    local_clear()
+    assert connection.schema_name == bekasi.schema_name
+    first = _queries(client, "jakarta.localhost")
+    assert any("tenants_domain" in q for q in first)
+    assert connection.schema_name == jakarta.schema_name
+    names = {c["code"]: c["name"] for c in client.get("/api/v1/categories/", HTTP_HOST="jakarta.localhost").json()}
+    assert names["jalan"] != "Jalan Bekasi"
+    assert client.get("/", HTTP_HOST="nowhere.localhost").status_code == 404
+    assert connection.schema_name == "public"
