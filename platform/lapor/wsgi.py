@@ -1,5 +1,13 @@
-"""WSGI entry point: `gunicorn --pythonpath platform,. lapor.wsgi`."""
+"""WSGI entry point: `gunicorn --pythonpath platform,. lapor.wsgi`.
 
+Once the application is built, everything start-up made is moved out of the garbage
+collector's sight (`gc.freeze()`, as CPython's documentation advises for long-lived servers):
+the modules, settings, URL patterns and models of a fully loaded Django never become garbage,
+yet every full collection walked all of them again, about 40 ms each, a few times a minute under
+load (`make bench-intake`). Collections of each request's own garbage are unchanged.
+"""
+
+import gc
 import os
 
 import django
@@ -10,3 +18,6 @@ django.setup(set_prefix=False)
 from lapor.lanes import LanedApplication  # noqa: E402 - needs the app registry set up
 
 application = LanedApplication()
+
+gc.collect()  # start-up's own cycles are freed, not frozen
+gc.freeze()
