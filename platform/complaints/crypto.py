@@ -1,41 +1,96 @@
-"""Encryption at rest of the reporter's identity (Fernet from `cryptography`, keys from the env).
+"""Encryption at rest of the reporter's identity (AES-256-GCM from `cryptography`, keys from the env).
 
 PostgreSQL's pgcrypto is not available in every deployment (the embedded build lacks it), and
 keeping the key out of the database is the point, so fields are encrypted in the application.
+
+A value is stored as `v2:` + URL-safe base64 of a random 96-bit nonce and the AES-GCM
+ciphertext with its tag, under a 256-bit key derived (HKDF-SHA256) from each configured key, so
+the same `LAPOR_IDENTITY_KEYS` serve as before: the first encrypts, every one decrypts. Rows
+written before hold Fernet tokens, which still decrypt. New rows no longer use Fernet because it
+builds a CBC cipher and an HMAC object in Python for every value, ~11 µs per field on its own and
+~45 µs inside a busy request (`make bench-intake`), against ~2 µs for one AESGCM call, on the
+path every report takes.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
+import os
 from functools import lru_cache
 
+from cryptography.exceptions import InvalidTag
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+PREFIX = "v2:"
+_NONCE_BYTES = 12
+_AAD = b"lapor:reporter-identity"  # binds a token to this use of the key
+
+
+class _Keys:
+    def __init__(self, keys: list[str]) -> None:
+        try:
+            self.fernet = MultiFernet([Fernet(k.encode()) for k in keys])
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"LAPOR_IDENTITY_KEYS holds an invalid Fernet key: {exc}") from None
+        self.aead = [AESGCM(_derive(base64.urlsafe_b64decode(k))) for k in keys]
+
+
+def _derive(material: bytes) -> bytes:
+    return HKDF(algorithm=SHA256(), length=32, salt=None, info=b"lapor reporter identity v2").derive(material)
+
 
 @lru_cache(maxsize=1)
-def _fernet() -> MultiFernet:
+def _keys() -> _Keys:
     keys = list(settings.LAPOR_IDENTITY_KEYS)
     if not keys:
         # Local runs only (settings refuse this when LAPOR_LOCAL=0): a key derived from SECRET_KEY.
         digest = hashlib.sha256(("lapor-identity:" + settings.SECRET_KEY).encode()).digest()
         keys = [base64.urlsafe_b64encode(digest).decode()]
-    try:
-        return MultiFernet([Fernet(k.encode()) for k in keys])
-    except ValueError as exc:
-        raise ImproperlyConfigured(f"LAPOR_IDENTITY_KEYS holds an invalid Fernet key: {exc}") from None
+    return _Keys(keys)
+
+
+def keys_changed() -> None:
+    """Forget the loaded keys (after LAPOR_IDENTITY_KEYS changed, e.g. in tests)."""
+    _keys.cache_clear()
 
 
 def encrypt(value: str) -> str:
-    return _fernet().encrypt(value.encode()).decode() if value else ""
+    if not value:
+        return ""
+    nonce = os.urandom(_NONCE_BYTES)
+    sealed = _keys().aead[0].encrypt(nonce, value.encode(), _AAD)
+    return PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode()
 
 
 def decrypt(token: str) -> str:
     if not token:
         return ""
+    keys = _keys()
+    if not token.startswith(PREFIX):
+        try:
+            return keys.fernet.decrypt(token.encode()).decode()  # written before v2
+        except InvalidToken:
+            raise _undecryptable() from None
     try:
-        return _fernet().decrypt(token.encode()).decode()
-    except InvalidToken:
-        raise ImproperlyConfigured("reporter identity cannot be decrypted: LAPOR_IDENTITY_KEYS lacks its key") from None
+        blob = base64.urlsafe_b64decode(token[len(PREFIX) :])
+    except (binascii.Error, ValueError):
+        raise _undecryptable() from None
+    for aead in keys.aead:
+        try:
+            return aead.decrypt(blob[:_NONCE_BYTES], blob[_NONCE_BYTES:], _AAD).decode()
+        except InvalidTag:
+            continue
+    raise _undecryptable()
+
+
+def _undecryptable() -> ImproperlyConfigured:
+    return ImproperlyConfigured(
+        "reporter identity cannot be decrypted: LAPOR_IDENTITY_KEYS lacks its key (or the stored value was altered)"
+    )
