@@ -11,12 +11,17 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django_tenants.middleware.main import TenantMainMiddleware
-from django_tenants.utils import get_tenant_domain_model
 
 from tenants import hostcache
 from tenants.models import PemdaStatus
 
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def _serving(hostname: str) -> Any:
+    """The Pemda serving this host, or None. One still being provisioned has no complete schema yet."""
+    tenant = hostcache.tenant_for_host(hostname)
+    return None if tenant is None or tenant.status == PemdaStatus.PROVISIONING else tenant
 
 
 class CachedTenantMiddleware(TenantMainMiddleware):
@@ -27,9 +32,8 @@ class CachedTenantMiddleware(TenantMainMiddleware):
     """
 
     def get_tenant(self, domain_model: Any, hostname: str) -> Any:
-        tenant = hostcache.tenant_for_host(hostname)
-        # A Pemda still being provisioned has no complete schema yet: it does not serve.
-        if tenant is None or tenant.status == PemdaStatus.PROVISIONING:
+        tenant = _serving(hostname)
+        if tenant is None:
             raise domain_model.DoesNotExist(hostname)
         return tenant
 
@@ -46,10 +50,8 @@ class CachedTenantMiddleware(TenantMainMiddleware):
         except DisallowedHost:
             timezone.deactivate()
             return HttpResponseNotFound()
-        domain_model = get_tenant_domain_model()
-        try:
-            tenant = self.get_tenant(domain_model, hostname)
-        except domain_model.DoesNotExist:
+        tenant = _serving(hostname)
+        if tenant is None:
             connection.set_schema_to_public()
             timezone.deactivate()
             return self.no_tenant_found(request, hostname)  # type: ignore[no-any-return]

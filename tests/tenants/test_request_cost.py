@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -64,3 +65,33 @@ def test_first_request_to_a_host_after_another_pemda_finds_it_in_public(jakarta:
     assert names["jalan"] != "Jalan Bekasi"
     assert client.get("/", HTTP_HOST="nowhere.localhost").status_code == 404
     assert connection.schema_name == "public"
+
+
+def test_same_pemda_again_keeps_its_search_path_until_a_rollback_discards_it(jakarta: Pemda, bekasi: Pemda) -> None:
+    from django.db import transaction
+
+    from complaints.models import Category
+
+    def sets(run: object) -> list[str]:
+        with CaptureQueriesContext(connection) as ctx:
+            run()  # type: ignore[operator]
+        return [q["sql"] for q in ctx.captured_queries if q["sql"].upper().startswith("SET SEARCH_PATH")]
+
+    connection.set_tenant(jakarta)
+    assert sets(lambda: Category.objects.count())
+    connection.set_tenant(jakarta)
+    assert sets(lambda: Category.objects.count()) == []
+    connection.set_tenant(bekasi)
+    Category.objects.filter(code="jalan").update(name="Jalan Bekasi")
+
+    class Undo(Exception):
+        pass
+
+    with pytest.raises(Undo), transaction.atomic():  # the savepoint is taken on Bekasi
+        connection.set_tenant(jakarta)
+        assert sets(lambda: Category.objects.count())  # SET to Jakarta inside the savepoint ...
+        raise Undo
+    # ... is reverted by its rollback: the server went back to Bekasi, and the same tenant set
+    # again must not trust the forgotten SET, or this would read Bekasi's categories.
+    connection.set_tenant(jakarta)
+    assert Category.objects.filter(name="Jalan Bekasi").count() == 0

@@ -1,4 +1,4 @@
-"""django-tenants' PostgreSQL backend, minus two round trips per request that prove nothing new.
+"""django-tenants' PostgreSQL backend, minus per-request work that proves nothing new.
 
 1. The redundant `SET search_path`. django-tenants forgets the applied search_path every time
 `set_tenant` is called, and its middleware calls it twice per request (public, then the
@@ -16,6 +16,10 @@ error (or passed Django's check after one) less than `DB_HEALTH_CHECK_BYPASS_MS`
 1000) is not pinged again; an older one still is, and a failed one is closed. If the server
 goes away inside that window, the one request that finds out gets the error and Django closes
 the connection at its end, as without health checks.
+
+3. The same tenant set again. Setting the schema the connection already has keeps what
+django-tenants would throw away (the applied search_path, the ContentType cache) and only
+records the tenant object.
 
 It also remembers which statements this session has PREPAREd (`prepared_statements`, see
 complaints.intake), forgotten whenever the server session is.
@@ -62,6 +66,15 @@ class DatabaseWrapper(tenants_base.DatabaseWrapper):
             self._proven_at = time.monotonic()
 
     def set_tenant(self, tenant: Any, include_public: bool = True) -> None:
+        if (
+            getattr(self, "schema_name", None) == tenant.schema_name
+            and getattr(self, "include_public_schema", None) == include_public
+            and type(getattr(self, "tenant", None)) is type(tenant)
+        ):
+            # The same schema again (most requests of a worker): django-tenants would forget the
+            # search_path and clear the ContentType cache, both still valid for this schema.
+            self.tenant = tenant
+            return
         super().set_tenant(tenant, include_public)
         if self._server_search_path is not None and self._get_cursor_search_paths() == self._server_search_path:
             self.search_path_set_schemas = self._server_search_path
