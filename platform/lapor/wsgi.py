@@ -1,10 +1,11 @@
 """WSGI entry point: `gunicorn --pythonpath platform,. lapor.wsgi`.
 
 Once the application is built, everything start-up made is moved out of the garbage
-collector's sight (`gc.freeze()`, as CPython's documentation advises for long-lived servers):
+collector's sight (`gc.freeze()`, CPython's permanent generation for objects that live as long as
+the process):
 the modules, settings, URL patterns and models of a fully loaded Django never become garbage,
-yet every full collection walked all of them again, about 40 ms each, a few times a minute under
-load (`make bench-intake`). Collections of each request's own garbage are unchanged.
+yet every full collection walked all of them again, 60-70 ms each, every few seconds under load
+(measured in a loop of intake requests). Collections of each request's own garbage are unchanged.
 """
 
 import gc
