@@ -6,13 +6,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import DisallowedHost
-from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django_tenants.middleware.main import TenantMainMiddleware
 
 from tenants import hostcache
+from tenants.context import use_public_schema, use_tenant
 from tenants.models import PemdaStatus
 
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -52,12 +52,12 @@ class CachedTenantMiddleware(TenantMainMiddleware):
             return HttpResponseNotFound()
         tenant = _serving(hostname)
         if tenant is None:
-            connection.set_schema_to_public()
+            use_public_schema()
             timezone.deactivate()
             return self.no_tenant_found(request, hostname)  # type: ignore[no-any-return]
         tenant.domain_url = hostname
-        request.tenant = tenant
-        connection.set_tenant(tenant)
+        request.tenant = tenant  # type: ignore[attr-defined]
+        use_tenant(tenant)
         self.setup_url_routing(request)
         # Dates in pages and API answers read in the Pemda's own zone (WIB, WITA or WIT).
         timezone.activate(ZoneInfo(tenant.timezone))
