@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import DisallowedHost
@@ -18,24 +17,12 @@ from tenants.models import PemdaStatus
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
-def _serving(hostname: str) -> Any:
-    """The Pemda serving this host, or None. One still being provisioned has no complete schema yet."""
-    tenant = hostcache.tenant_for_host(hostname)
-    return None if tenant is None or tenant.status == PemdaStatus.PROVISIONING else tenant
-
-
 class CachedTenantMiddleware(TenantMainMiddleware):
     """django-tenants' middleware with the domain lookup served from tenants.hostcache.
 
     An unknown host gets the 404 page of tenants.views.unknown_host: never the hub, never a 500.
     An archived Pemda still shows its pages, but refuses every write with 403 before any view runs.
     """
-
-    def get_tenant(self, domain_model: Any, hostname: str) -> Any:
-        tenant = _serving(hostname)
-        if tenant is None:
-            raise domain_model.DoesNotExist(hostname)
-        return tenant
 
     def process_request(self, request: HttpRequest) -> HttpResponse | None:
         """django-tenants' steps, with the connection pointed at the tenant once instead of twice.
@@ -50,8 +37,9 @@ class CachedTenantMiddleware(TenantMainMiddleware):
         except DisallowedHost:
             timezone.deactivate()
             return HttpResponseNotFound()
-        tenant = _serving(hostname)
-        if tenant is None:
+        tenant = hostcache.tenant_for_host(hostname)
+        # A Pemda still being provisioned has no complete schema yet: it does not serve.
+        if tenant is None or tenant.status == PemdaStatus.PROVISIONING:
             use_public_schema()
             timezone.deactivate()
             return self.no_tenant_found(request, hostname)  # type: ignore[no-any-return]

@@ -27,6 +27,8 @@ from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
 PREFIX = "v2:"
 _NONCE_BYTES = 12
@@ -56,9 +58,10 @@ def _keys() -> _Keys:
     return _Keys(keys)
 
 
-def keys_changed() -> None:
-    """Forget the loaded keys (after LAPOR_IDENTITY_KEYS changed, e.g. in tests)."""
-    _keys.cache_clear()
+@receiver(setting_changed)
+def _forget_keys(*, setting: str, **_kwargs: object) -> None:
+    if setting in ("LAPOR_IDENTITY_KEYS", "SECRET_KEY"):  # e.g. override_settings in tests
+        _keys.cache_clear()
 
 
 def encrypt(value: str) -> str:

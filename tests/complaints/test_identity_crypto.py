@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 
-from complaints.crypto import PREFIX, decrypt, encrypt, keys_changed
+from complaints.crypto import PREFIX, decrypt, encrypt
 
 OLD_KEY = Fernet.generate_key().decode()
 NEW_KEY = Fernet.generate_key().decode()
 
 
-@pytest.fixture(autouse=True)
-def _fresh_keys() -> Iterator[None]:
-    keys_changed()
-    yield
-    keys_changed()
-
-
 def _with_keys(*keys: str) -> override_settings:
-    keys_changed()
     return override_settings(LAPOR_IDENTITY_KEYS=list(keys))
 
 
@@ -42,7 +32,6 @@ def test_rotation_first_key_encrypts_every_key_decrypts() -> None:
     with _with_keys(NEW_KEY, OLD_KEY):
         assert decrypt(sealed_before) == "Budi Santoso"
         sealed_after = encrypt("Budi Santoso")
-    keys_changed()
     with _with_keys(NEW_KEY):
         assert decrypt(sealed_after) == "Budi Santoso"
         with pytest.raises(ImproperlyConfigured, match="LAPOR_IDENTITY_KEYS lacks its key"):
@@ -53,7 +42,6 @@ def test_fernet_tokens_of_older_rows_still_decrypt() -> None:
     legacy = Fernet(OLD_KEY.encode()).encrypt(b"081298765432").decode()
     with _with_keys(NEW_KEY, OLD_KEY):
         assert decrypt(legacy) == "081298765432"
-    keys_changed()
     with _with_keys(NEW_KEY), pytest.raises(ImproperlyConfigured):
         decrypt(legacy)
 

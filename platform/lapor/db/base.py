@@ -1,9 +1,8 @@
 """django-tenants' PostgreSQL backend, minus per-request work that proves nothing new.
 
 1. The redundant `SET search_path`. django-tenants forgets the applied search_path every time
-`set_tenant` is called, and its middleware calls it twice per request (public, then the
-tenant), so every request re-sends `SET search_path` even when the connection already points
-at that schema. This wrapper
+`set_tenant` is called, so every switch away and back (a lookup in public, a `schema_context`)
+re-sent `SET search_path` even when the connection already pointed at that schema on the server. This wrapper
 remembers what the *server* currently has and keeps it when the tenant did not change. The
 memory is dropped whenever PostgreSQL may have discarded the setting (close, rollback,
 rollback to savepoint), so correctness never depends on it.
@@ -66,11 +65,7 @@ class DatabaseWrapper(tenants_base.DatabaseWrapper):
             self._proven_at = time.monotonic()
 
     def set_tenant(self, tenant: Any, include_public: bool = True) -> None:
-        if (
-            getattr(self, "schema_name", None) == tenant.schema_name
-            and getattr(self, "include_public_schema", None) == include_public
-            and type(getattr(self, "tenant", None)) is type(tenant)
-        ):
+        if self.schema_name == tenant.schema_name and self.include_public_schema == include_public:
             # The same schema again (most requests of a worker): django-tenants would forget the
             # search_path and clear the ContentType cache, both still valid for this schema.
             self.tenant = tenant
