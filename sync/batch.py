@@ -172,7 +172,7 @@ def _hub_creates(messages: list[OutboxMessage], envelopes: dict[uuid.UUID, dict[
 
     def name_of(route: Route) -> str:
         if route not in names:
-            names[route] = services._route_name(route)
+            names[route] = services.route_name(route)
         return names[route]
 
     outcomes: dict[uuid.UUID, str] = {}
@@ -198,7 +198,7 @@ def _deliveries(
     """Referrals arriving at this Pemda: reports, clocks, links in a statement each."""
     if not messages:
         return {}
-    party = services._party()
+    party = services.current_party()
     earlier = {
         link.referral_key: link
         for link in ReferralLink.objects.filter(referral_key__in=[m.referral_key for m in messages], party=party)
@@ -212,11 +212,11 @@ def _deliveries(
     received: list[services.ReceivedReferral] = []
     for m in messages:
         if m.referral_key in earlier:
-            outcomes[m.pk] = services._referral_deliver_again(earlier[m.referral_key], sender=m.sender)
+            outcomes[m.pk] = services.referral_deliver_reopen(earlier[m.referral_key], sender=m.sender)
             continue
         code = str(snapshots[m.pk].get("category", ""))
         if code not in categories:
-            categories[code] = services._category_for(code)
+            categories[code] = services.category_for_code(code)
         tracking_id = str(snapshots[m.pk].get("tracking_id", ""))
         one = services.referral_received_build(
             message=envelopes[m.pk],
@@ -268,7 +268,9 @@ def _origin_updates(
     links = {
         link.referral_key: link
         for link in ReferralLink.objects.select_for_update()
-        .filter(referral_key__in=[m.referral_key for m in messages], party=services._party(), role=LinkRole.ORIGIN)
+        .filter(
+            referral_key__in=[m.referral_key for m in messages], party=services.current_party(), role=LinkRole.ORIGIN
+        )
         .order_by("id")
     }
     outcomes: dict[uuid.UUID, str] = {}

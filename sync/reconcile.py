@@ -70,9 +70,11 @@ def _origin_status(hub_ref: HubReferral) -> str:
 def referral_probe_apply(*, message: dict[str, Any], sender: str) -> str:
     """At the receiver: compare with what the hub believes and repair the difference."""
     from complaints.models import Report
-    from sync.services import _party, referral_deliver_apply, sync_report_changed
+    from sync.services import current_party, referral_deliver_apply, sync_report_changed
 
-    link = ReferralLink.objects.filter(referral_key=message["referral"], party=_party(), role=LinkRole.RECEIVER).first()
+    link = ReferralLink.objects.filter(
+        referral_key=message["referral"], party=current_party(), role=LinkRole.RECEIVER
+    ).first()
     if link is None:
         referral_deliver_apply(message={**message, "version": 1}, sender=sender)
         return "drift:recreated"

@@ -67,7 +67,8 @@ def sync_self_code() -> str:
     return str(settings.LAPOR_SYNC_NAME)
 
 
-def _party() -> str:
+def current_party() -> str:
+    """The sync party this code runs as: the current tenant's code (the hub's at the public schema)."""
     return str(current_tenant().code)
 
 
@@ -112,7 +113,7 @@ def sync_referral_created(*, referral: Referral) -> None:
     wewenang" goes back to the hub as a return (see sync_report_changed), which re-routes it.
     """
     report = referral.report
-    party = _party()
+    party = current_party()
     if ReferralLink.objects.filter(party=party, report_id=report.pk, role=LinkRole.RECEIVER).exists():
         return
     key = f"{sync_self_code()}/{party}/{referral.pk}"
@@ -148,7 +149,7 @@ def sync_referral_created(*, referral: Referral) -> None:
 def sync_report_changed(*, report: Report) -> None:
     """Hook of every report change: a receiver's new state goes back towards the origin; at the
     origin, the reporter's replies go on to whoever works the referral."""
-    link = ReferralLink.objects.filter(party=_party(), report_id=report.pk).first()
+    link = ReferralLink.objects.filter(party=current_party(), report_id=report.pk).first()
     if link is None:
         return
     if link.role == LinkRole.ORIGIN:
@@ -228,7 +229,8 @@ def _origin_reporter_replied(report: Report, link: ReferralLink) -> None:
 # --- hub side ------------------------------------------------------------------------------------
 
 
-def _route_name(route: Route) -> str:
+def route_name(route: Route) -> str:
+    """The name a citizen reads for where a referral went: the K/L, the Pemda, or the hub's triage."""
     if route.kind == "kl":
         instansi = Instansi.objects.filter(code=route.code).first()
         return instansi.name if instansi else route.code
@@ -300,7 +302,7 @@ def hub_referral_prepare(
     message: dict[str, Any],
     sender: str,
     route_of: Callable[..., Route] = route_resolve,
-    name_of: Callable[[Route], str] = _route_name,
+    name_of: Callable[[Route], str] = route_name,
 ) -> tuple[HubReferral, str]:
     """The hub's record of a new referral, routed, unsaved; its messages (delivery, the origin's
     "routed") are written to the outbox. The sweeper's batch apply passes memoized lookups."""
@@ -351,8 +353,7 @@ def hub_update_receive(*, message: dict[str, Any], sender: str) -> str:
         reason=str(body.get("reason", "")),
         followups=body.get("followups") or [],
         suggested_target=str(body.get("suggested_target", "")),
-        receiver_name=str(body.get("receiver_name", ""))
-        or _route_name(Route(hub_ref.target_kind, hub_ref.target_code)),
+        receiver_name=str(body.get("receiver_name", "")) or route_name(Route(hub_ref.target_kind, hub_ref.target_code)),
     )
 
 
@@ -377,7 +378,7 @@ def _hub_apply_status(
         if route.code == returned_by:
             route = TRIAGE
         _hub_assign(hub_ref, route, now)
-        _hub_tell_origin(hub_ref, status="returned", reason=reason, receiver_name=_route_name(route))
+        _hub_tell_origin(hub_ref, status="returned", reason=reason, receiver_name=route_name(route))
         return "returned"
     if status not in _HUB_STATUS:
         return "unknown_status"
@@ -397,7 +398,7 @@ def hub_referral_route(*, hub_ref: HubReferral, target_code: str) -> HubReferral
 
         raise ValidationError({"target_code": _("Tujuan %(t)s tidak dikenal hub.") % {"t": target_code}})
     _hub_assign(hub_ref, route, timezone.now())
-    _hub_tell_origin(hub_ref, status="routed", receiver_name=_route_name(route))
+    _hub_tell_origin(hub_ref, status="routed", receiver_name=route_name(route))
     return hub_ref
 
 
@@ -409,7 +410,7 @@ def hub_referral_act(
     hub_ref = HubReferral.objects.select_for_update().get(pk=hub_ref.pk)
     if hub_ref.target_kind != "kl" or hub_ref.status in (HubStatus.TRIAGE, HubStatus.CLOSED):
         raise InvalidTransition(_("Rujukan ini tidak sedang ditangani K/L di konsol hub."))
-    name = _route_name(Route("kl", hub_ref.target_code))
+    name = route_name(Route("kl", hub_ref.target_code))
     if action == "accept":
         _hub_apply_status(
             hub_ref, status="accepted", reason="", followups=hub_ref.followups, suggested_target="", receiver_name=name
@@ -482,7 +483,7 @@ def referral_reply_apply(*, message: dict[str, Any], sender: str) -> str:
 
     link = (
         ReferralLink.objects.select_for_update()
-        .filter(referral_key=message["referral"], party=_party(), role=LinkRole.RECEIVER)
+        .filter(referral_key=message["referral"], party=current_party(), role=LinkRole.RECEIVER)
         .first()
     )
     if link is None:
@@ -514,7 +515,8 @@ def kl_update_receive(*, message: dict[str, Any], sender: str) -> str:
 # --- receiver / origin side (run in the party's schema) -------------------------------------------
 
 
-def _category_for(code: str) -> Category:
+def category_for_code(code: str) -> Category:
+    """The receiving Pemda's category for an arriving referral: the same code, else its fallback."""
     found = Category.objects.filter(code=code, is_active=True).first()
     if found is None:
         found = (
@@ -527,15 +529,15 @@ def _category_for(code: str) -> Category:
 
 def referral_deliver_apply(*, message: dict[str, Any], sender: str) -> str:
     """A referral arrives at its receiving Pemda: it becomes a local report awaiting verification."""
-    earlier = ReferralLink.objects.filter(referral_key=message["referral"], party=_party()).first()
+    earlier = ReferralLink.objects.filter(referral_key=message["referral"], party=current_party()).first()
     if earlier is not None:
-        return _referral_deliver_again(earlier, sender=sender)
+        return referral_deliver_reopen(earlier, sender=sender)
     tracking_id = str((message["body"].get("report") or {}).get("tracking_id", ""))
     received = referral_received_build(
         message=message,
         sender=sender,
         tracking_taken=bool(tracking_id) and Report.objects.filter(tracking_id=tracking_id).exists(),
-        category=_category_for(str((message["body"].get("report") or {}).get("category", ""))),
+        category=category_for_code(str((message["body"].get("report") or {}).get("category", ""))),
         now=timezone.now(),
     )
     received.report.save(force_insert=True)
@@ -561,7 +563,7 @@ def referral_received_build(
 ) -> ReceivedReferral:
     """The local report and link of a delivered referral. The citizen keeps the tracking ID unless
     it is `tracking_taken` here; privacy travels with it."""
-    party = _party()
+    party = current_party()
     snap = message["body"].get("report") or {}
     location = snap.get("location") or {}
     reporter = snap.get("reporter") or {}
@@ -609,7 +611,7 @@ def referral_received_build(
     return ReceivedReferral(report=report, link=link, audit=audit)
 
 
-def _referral_deliver_again(link: ReferralLink, *, sender: str) -> str:
+def referral_deliver_reopen(link: ReferralLink, *, sender: str) -> str:
     """The hub routes a referral back to a Pemda that had returned it: it is open here again.
 
     (A repeat of the same delivery never gets here: the inbox answers it as a duplicate.)
@@ -638,7 +640,7 @@ def origin_update_apply(*, message: dict[str, Any], sender: str) -> str:
     """The referral's progress reaches the origin: the citizen's one timeline under one tracking ID."""
     link = (
         ReferralLink.objects.select_for_update()
-        .filter(referral_key=message["referral"], party=_party(), role=LinkRole.ORIGIN)
+        .filter(referral_key=message["referral"], party=current_party(), role=LinkRole.ORIGIN)
         .first()
     )
     refused = origin_update_refusal(link, message=message, sender=sender)
@@ -727,7 +729,7 @@ def origin_update_notify(report: Report, change: OriginChange) -> None:
 @transaction.atomic
 def referral_return(*, report: Report, actor: Actor, reason: str) -> Report:
     """The receiving Pemda returns a referral it received (not theirs either), with its reason."""
-    if not ReferralLink.objects.filter(party=_party(), report_id=report.pk, role=LinkRole.RECEIVER).exists():
+    if not ReferralLink.objects.filter(party=current_party(), report_id=report.pk, role=LinkRole.RECEIVER).exists():
         raise InvalidTransition(_("Laporan ini bukan rujukan dari instansi lain."))
     if report.status not in (Status.SUBMITTED, Status.DEFERRED):
         raise InvalidTransition(_("Rujukan hanya dapat dikembalikan sebelum diverifikasi."))
