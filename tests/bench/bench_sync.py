@@ -215,7 +215,11 @@ def main() -> int:
             base,
             "32.75",
             b_port,
-            {"pemda": ["32", "32.75"], "peers": {"hub-a": f"http://localhost:{a_port}/sync/v1/inbox/"}},
+            {
+                "pemda": ["32", "32.75"],
+                "peers": {"hub-a": f"http://localhost:{a_port}/sync/v1/inbox/"},
+                "broker": False,
+            },
             CELERY_BROKER_URL=dead_broker,
         )
         a = _deployment(
@@ -223,7 +227,7 @@ def main() -> int:
             base,
             "hub-a",
             a_port,
-            {"pemda": ["31", "32"], "peers": {"32.75": f"http://localhost:{b_port}/sync/v1/inbox/"}},
+            {"pemda": ["31", "32"], "peers": {"32.75": f"http://localhost:{b_port}/sync/v1/inbox/"}, "broker": False},
             CELERY_BROKER_URL=dead_broker,
         )
         a.web()
@@ -272,6 +276,8 @@ def main() -> int:
                     "postgres://", "postgresql+psycopg2://", 1
                 )
             d.env["CELERY_TASK_DEFAULT_QUEUE"] = f"bench-sync-{run}-{d.name}"
+            # As `make run` does: declared from one process before web and workers start side by side.
+            manage(d.env, "broker_prepare")
         a.web()
         b.web()
         a.worker()

@@ -31,7 +31,8 @@ SECRET = "rahasia-bersama-federasi-uji"
 
 
 def setup(spec: dict[str, Any]) -> None:
-    """Inside one deployment: Pemda, categories, officers, peers (idempotent)."""
+    """Inside one deployment: Pemda, categories, officers, peers (idempotent), and the broker's queues
+    unless `spec["broker"]` is false (a deployment set up while its broker is meant to be down)."""
     import django
 
     django.setup()
@@ -49,7 +50,8 @@ def setup(spec: dict[str, Any]) -> None:
     from tenants.services import hub_ensure, pemda_create
     from tests.conftest import BEKASI, JABAR
 
-    broker_prepare()
+    if spec.get("broker", True):
+        broker_prepare()
     specs = {"31": JAKARTA, "32": JABAR, "32.75": BEKASI}
     hub_ensure()
     for code in spec["pemda"]:
