@@ -21,7 +21,8 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy platform tenants national_hub registry sync deploy
+	$(VENV)/bin/mypy platform tenants national_hub sync deploy
+	PYTHONPATH=platform:. $(VENV)/bin/lint-imports
 
 check-migrations: $(STAMP)
 	$(PY) -m deploy.local manage makemigrations --check --dry-run

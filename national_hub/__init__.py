@@ -1,1 +1,3 @@
-"""The national hub (public schema): oversight of every Pemda, later K/L registry and routing."""
+"""The national hub (public schema): onboarding of every Pemda, the K/L registry and routing rules,
+hub referrals and their triage, and the hub console. It decides what a referral becomes at the hub;
+sync only carries the messages."""

@@ -1,15 +1,63 @@
-"""Hub-side records that are not tenant data."""
+"""The hub's record of every referral it routes (public schema)."""
 
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
-class ProcessHeartbeat(models.Model):
-    """Last time a background process (worker via beat) proved it is alive; shown by /readyz."""
+class HubStatus(models.TextChoices):
+    ROUTED = "routed", _("Diteruskan ke penerima")
+    ACCEPTED = "accepted", _("Diterima penerima")
+    ANSWERED = "answered", _("Dijawab")
+    CLOSED = "closed", _("Selesai")
+    TRIAGE = "triage", _("Antrean triase hub")
 
-    name = models.CharField(max_length=64, primary_key=True)
-    last_seen = models.DateTimeField()
+
+class TargetKind(models.TextChoices):
+    """Who works a routed referral: a Pemda of this deployment, another deployment, or a K/L."""
+
+    PEMDA = "pemda", _("Pemda di deployment ini")
+    PEER = "peer", _("Deployment lain")
+    KL = "kl", _("K/L")
+
+
+class HubReferral(models.Model):
+    """The hub's record of one referral: where it went, its state, and the triage queue."""
+
+    referral_key = models.CharField(max_length=80, unique=True)
+    # Where updates for the origin go (a local Pemda code or a Peer) and the origin party there.
+    origin = models.CharField(max_length=40)
+    origin_party = models.CharField(max_length=40)
+    origin_name = models.CharField(max_length=200, blank=True)
+    tracking_id = models.CharField(max_length=12)
+    title = models.CharField(max_length=200)
+    category_code = models.CharField(max_length=40, blank=True)
+    region_code = models.CharField(max_length=13, blank=True)
+    target_code = models.CharField(max_length=40, blank=True)
+    target_kind = models.CharField(max_length=10, blank=True)  # TargetKind, or "" while in triage
+    status = models.CharField(max_length=16, choices=HubStatus.choices)
+    # Bumped on every state change the origin must see; the origin applies only newer versions.
+    version = models.PositiveIntegerField(default=1)
+    # The newest version the current receiver has reported (older or stale updates are ignored).
+    receiver_version = models.PositiveIntegerField(default=0)
+    return_reason = models.TextField(blank=True)
+    triage_due_at = models.DateTimeField(null=True, blank=True)
+    # When the hub operators were alerted that this item passed its triage SLA (kept as the record).
+    triage_escalated_at = models.DateTimeField(null=True, blank=True)
+    report = models.JSONField(default=dict)
+    followups = models.JSONField(default=list)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        # Created by sync's migrations before the hub's rules moved here; the table stays.
+        db_table = "sync_hubreferral"
+        verbose_name = _("rujukan di hub")
+        verbose_name_plural = _("rujukan di hub")
+        indexes = [
+            models.Index(fields=["status", "target_code"], name="hubref_status_target"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.name} @ {self.last_seen:%Y-%m-%d %H:%M:%S}"
+        return f"{self.tracking_id} {self.origin}->{self.target_code or 'triase'} [{self.status}]"

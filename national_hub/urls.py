@@ -1,15 +1,27 @@
-"""Hub-only URLs: the onboarding console and its API."""
+"""Hub-only URLs: the hub's pages, the onboarding console and the hub console API."""
 
 from django.urls import path
 
-from national_hub.api import OnboardingApi, PemdaArchiveApi, PemdaDeleteApi, PemdaExportApi, PemdaUnarchiveApi
+from national_hub import apis
 from national_hub.console import onboarding_console
+from national_hub.views import hub_home
 
 urlpatterns = [
+    path("", hub_home, name="hub-home"),
     path("konsol/onboarding/", onboarding_console, name="hub-onboarding-console"),
-    path("api/v1/hub/onboarding/", OnboardingApi.as_view(), name="hub-onboarding"),
-    path("api/v1/hub/pemda/<str:code>/archive/", PemdaArchiveApi.as_view(), name="hub-pemda-archive"),
-    path("api/v1/hub/pemda/<str:code>/unarchive/", PemdaUnarchiveApi.as_view(), name="hub-pemda-unarchive"),
-    path("api/v1/hub/pemda/<str:code>/export/", PemdaExportApi.as_view(), name="hub-pemda-export"),
-    path("api/v1/hub/pemda/<str:code>/", PemdaDeleteApi.as_view(), name="hub-pemda-delete"),
+    path("api/v1/hub/onboarding/", apis.OnboardingApi.as_view(), name="hub-onboarding"),
+    path("api/v1/hub/pemda/<str:code>/archive/", apis.PemdaArchiveApi.as_view(), name="hub-pemda-archive"),
+    path("api/v1/hub/pemda/<str:code>/unarchive/", apis.PemdaUnarchiveApi.as_view(), name="hub-pemda-unarchive"),
+    path("api/v1/hub/pemda/<str:code>/export/", apis.PemdaExportApi.as_view(), name="hub-pemda-export"),
+    path("api/v1/hub/pemda/<str:code>/", apis.PemdaDeleteApi.as_view(), name="hub-pemda-delete"),
+    path("api/v1/hub/referrals/", apis.HubReferralListApi.as_view(), name="hub-referrals"),
+    path("api/v1/hub/referrals/<int:referral_id>/act/", apis.HubReferralActApi.as_view(), name="hub-referral-act"),
+    path(
+        "api/v1/hub/referrals/<int:referral_id>/route/",
+        apis.HubReferralRouteApi.as_view(),
+        name="hub-referral-route",
+    ),
+    path("api/v1/hub/sync/status/", apis.SyncStatusApi.as_view(), name="hub-sync-status"),
+    path("api/v1/hub/sync/metrics/", apis.SyncMetricsApi.as_view(), name="hub-sync-metrics"),
+    path("api/v1/hub/sync/dead-letters/replay/", apis.DeadLetterReplayApi.as_view(), name="hub-sync-replay"),
 ]

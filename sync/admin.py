@@ -1,4 +1,4 @@
-"""Hub console pages: peers and their keys, the outbox with dead letters (replay), hub referrals."""
+"""Hub console pages of the sync: peers and their keys, the outbox with dead letters (replay)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from sync.delivery import outbox_replay
-from sync.models import HubReferral, OutboxMessage, OutboxStatus, Peer, PeerKey
+from sync.models import OutboxMessage, OutboxStatus, Peer, PeerKey
 from sync.signing import peer_key_issue
 
 
@@ -30,9 +30,11 @@ class PeerAdmin(admin.ModelAdmin):
     @admin.action(description=_("Terbitkan kunci baru (rotasi)"))
     def issue_key(self, request: HttpRequest, queryset: QuerySet[Peer]) -> None:
         for peer in queryset:
-            key = peer_key_issue(peer=peer)
-            # Shown once, to hand to the peer over a secure channel.
-            self.message_user(request, f"{peer.code}: key_id={key.key_id} secret={key.secret}", messages.WARNING)
+            issued = peer_key_issue(peer=peer)
+            # Shown this once, to hand to the peer over a secure channel; only its sealed form is stored.
+            self.message_user(
+                request, f"{peer.code}: key_id={issued.key.key_id} secret={issued.secret}", messages.WARNING
+            )
 
 
 @admin.register(OutboxMessage)
@@ -50,10 +52,3 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-
-
-@admin.register(HubReferral)
-class HubReferralAdmin(admin.ModelAdmin):
-    list_display = ["tracking_id", "title", "origin_name", "target_code", "status", "triage_due_at", "updated_at"]
-    list_filter = ["status", "target_kind"]
-    search_fields = ["tracking_id", "title", "referral_key"]

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from sync.batch import batch_deliver
+from sync.handlers import SenderRefused
 from sync.models import OutboxMessage, OutboxStatus, Peer
 from sync.transports import transport_send
 from tenants.context import use_public_schema
@@ -56,7 +57,8 @@ def _deliver_locked(message: OutboxMessage) -> str:
         use_public_schema()
         message.attempts += 1
         message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-        if message.attempts >= settings.LAPOR_SYNC_MAX_ATTEMPTS:
+        # A sender outside its scope stays outside it: a dead letter at once, for an operator to see.
+        if message.attempts >= settings.LAPOR_SYNC_MAX_ATTEMPTS or isinstance(exc, SenderRefused):
             message.status = OutboxStatus.DEAD
             logger.error(
                 "sync: %s to %s is a dead letter after %s attempts: %s",

@@ -10,35 +10,37 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-SCHEMA_VERSION = "lapor.sync/1"
-KINDS = ("referral.create", "referral.deliver", "referral.update", "referral.reply", "referral.probe")
+from sync.handlers import kind_docs, known_kinds
 
-# Published at /sync/v1/schema.json on every hub host.
-JSON_SCHEMA: dict[str, Any] = {
-    "$schema": "https://json-schema.org/draft/2020-12/schema",
-    "$id": "lapor.sync/1",
-    "title": "LAPOR! sync message, version 1",
-    "type": "object",
-    "required": ["schema", "id", "kind", "to", "referral", "version", "body"],
-    "properties": {
-        "schema": {"const": SCHEMA_VERSION},
-        "id": {"type": "string", "format": "uuid", "description": "message id; a repeat is acknowledged, not applied"},
-        "kind": {"enum": list(KINDS)},
-        "to": {"type": "string", "description": "party at the receiving deployment: 'hub' or a Kemendagri code"},
-        "referral": {"type": "string", "description": "referral key, the same at every party"},
-        "version": {"type": "integer", "minimum": 1, "description": "per-referral; older versions are ignored"},
-        "body": {
-            "type": "object",
-            "description": (
-                "referral.create / referral.deliver: report (tracking_id, type, category, title, text, privacy, "
-                "location, reporter only when not anonim), reason, target_code. referral.update: status "
-                "(accepted | returned | disposed | answered | closed), reason, receiver_name, followups "
-                "[{id, text, is_final, created_at}]. referral.reply: replies [{id, text, created_at}] "
-                "(the reporter's, from the origin)."
-            ),
+SCHEMA_VERSION = "lapor.sync/1"
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of version 1, published at /sync/v1/schema.json; kinds come from the handler table."""
+    kinds = kind_docs()
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "lapor.sync/1",
+        "title": "LAPOR! sync message, version 1",
+        "type": "object",
+        "required": ["schema", "id", "kind", "to", "referral", "version", "body"],
+        "properties": {
+            "schema": {"const": SCHEMA_VERSION},
+            "id": {
+                "type": "string",
+                "format": "uuid",
+                "description": "message id; a repeat is acknowledged, not applied",
+            },
+            "kind": {"enum": list(kinds)},
+            "to": {"type": "string", "description": "party at the receiving deployment: 'hub' or a Kemendagri code"},
+            "referral": {"type": "string", "description": "referral key, the same at every party"},
+            "version": {"type": "integer", "minimum": 1, "description": "per-referral; older versions are ignored"},
+            "body": {
+                "type": "object",
+                "description": " ".join(f"{kind}: {doc}" for kind, doc in kinds.items()),
+            },
         },
-    },
-}
+    }
 
 
 class EnvelopeError(ValueError):
@@ -64,7 +66,7 @@ def envelope_parse(data: Any) -> dict[str, Any]:
         uuid.UUID(str(data.get("id")))
     except ValueError as exc:
         raise EnvelopeError(_("Id pesan harus UUID."), "malformed") from exc
-    if data.get("kind") not in KINDS:
+    if data.get("kind") not in known_kinds():
         raise EnvelopeError(_("Jenis pesan %(k)s tidak dikenal.") % {"k": data.get("kind")}, "malformed")
     version = data.get("version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:

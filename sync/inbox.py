@@ -1,7 +1,14 @@
-"""Applying a received message exactly once, in the schema of the party it is for."""
+"""Applying a received message exactly once, in the schema of the party it is for.
+
+The receiving party's handler (sync.handlers) first says whether the sender may send it; a
+message outside its sender's scope is refused with the handler's code, logged with the sender's
+name, and nothing of it stays (not even the inbox row: the transaction is rolled back).
+"""
 
 from __future__ import annotations
 
+import logging
+from contextlib import nullcontext
 from typing import Any
 
 from django.db import connection, transaction
@@ -9,11 +16,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
 
-from sync import services
 from sync.envelope import EnvelopeError
+from sync.handlers import AT_HUB, AT_PEMDA, Handler, SenderRefused, UnknownKind, handler_for
 from sync.models import HUB, InboxMessage
-from sync.reconcile import referral_probe_apply
-from tenants.models import Pemda, PemdaKind, PemdaStatus
+from sync.parties import local_pemda
+from tenants.models import Pemda
+
+logger = logging.getLogger(__name__)
 
 
 def _claim(message: dict[str, Any], sender: str) -> bool:
@@ -37,8 +46,34 @@ def _claim(message: dict[str, Any], sender: str) -> bool:
         return cursor.rowcount == 1
 
 
-def party_pemda(code: str) -> Pemda | None:
-    return Pemda.objects.filter(code=code, status=PemdaStatus.LIVE).exclude(kind=PemdaKind.HUB).first()
+def receiving_handler(message: dict[str, Any]) -> tuple[Handler, Pemda | None]:
+    """The handler for this message where it arrives, and the Pemda it is for (None: the hub).
+
+    Raises EnvelopeError for a party that is not here or a kind it does not accept.
+    """
+    to, kind = message["to"], message["kind"]
+    pemda = None
+    if to != HUB:
+        pemda = local_pemda(to)
+        if pemda is None:
+            raise EnvelopeError(_("Penerima %(p)s tidak ada di deployment ini.") % {"p": to}, "unknown_party")
+    try:
+        return handler_for(AT_HUB if pemda is None else AT_PEMDA, kind), pemda
+    except UnknownKind:
+        text = _("Hub tidak menerima pesan %(k)s.") if pemda is None else _("Pemda tidak menerima pesan %(k)s.")
+        raise EnvelopeError(text % {"k": kind}, "wrong_kind") from None
+
+
+def refusal_logged(exc: SenderRefused, *, sender: str, message: dict[str, Any]) -> None:
+    logger.warning(
+        "sync inbox refused (%s) from %s: %s [%s %s to %s]",
+        exc.code,
+        sender,
+        exc.message,
+        message.get("kind"),
+        message.get("referral"),
+        message.get("to"),
+    )
 
 
 @transaction.atomic
@@ -46,37 +81,18 @@ def inbox_apply(*, message: dict[str, Any], sender: str) -> str:
     """Apply one parsed message from `sender`; returns the outcome ("duplicate" for a repeat).
 
     The inbox row and the change commit together, so a crash leaves neither and the re-delivery
-    applies the message once.
+    applies the message once. A repeat is answered before the scope is checked again: the
+    sender may have lost the referral since, and its first delivery was in scope.
     """
-    to = message["to"]
-    kind = message["kind"]
-    pemda = None
-    if to != HUB:
-        pemda = party_pemda(to)
-        if pemda is None:
-            raise EnvelopeError(_("Penerima %(p)s tidak ada di deployment ini.") % {"p": to}, "unknown_party")
+    handler, pemda = receiving_handler(message)
     if not _claim(message, sender):
         return "duplicate"
-    if pemda is None:
-        if kind == "referral.create":
-            outcome = services.hub_referral_receive(message=message, sender=sender)
-        elif kind == "referral.update":
-            outcome = services.hub_update_receive(message=message, sender=sender)
-        elif kind == "referral.reply":
-            outcome = services.hub_reply_receive(message=message, sender=sender)
-        else:
-            raise EnvelopeError(_("Hub tidak menerima pesan %(k)s.") % {"k": kind}, "wrong_kind")
-    else:
-        with tenant_context(pemda):
-            if kind == "referral.deliver":
-                outcome = services.referral_deliver_apply(message=message, sender=sender)
-            elif kind == "referral.update":
-                outcome = services.origin_update_apply(message=message, sender=sender)
-            elif kind == "referral.probe":
-                outcome = referral_probe_apply(message=message, sender=sender)
-            elif kind == "referral.reply":
-                outcome = services.referral_reply_apply(message=message, sender=sender)
-            else:
-                raise EnvelopeError(_("Pemda tidak menerima pesan %(k)s.") % {"k": kind}, "wrong_kind")
+    with tenant_context(pemda) if pemda is not None else nullcontext():
+        try:
+            handler.authorize(message=message, sender=sender)
+        except SenderRefused as exc:
+            refusal_logged(exc, sender=sender, message=message)
+            raise
+        outcome = handler.apply(message=message, sender=sender)
     InboxMessage.objects.filter(message_id=message["id"]).update(outcome=outcome[:40])
     return outcome

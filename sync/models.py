@@ -1,14 +1,14 @@
 """Sync tables, all in the public schema so one indexed query finds pending work in any Pemda.
 
 A Pemda's transaction writes them directly (its search_path is "tenant, public"), the same
-pattern as the public SLA deadline index.
+pattern as the public SLA deadline index. They hold messages, peers and keys only: what a
+message means is kept by its owner (national_hub for the hub, complaints for a Pemda).
 """
 
 from __future__ import annotations
 
 import uuid
 
-from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -46,7 +46,8 @@ class PeerKey(models.Model):
 
     peer = models.ForeignKey(Peer, on_delete=models.CASCADE, related_name="keys")
     key_id = models.CharField(max_length=32, unique=True)
-    secret = models.CharField(max_length=128)
+    # Sealed with the project's keys (lapor.crypto, PEER_SECRET): read through sync.signing only.
+    secret = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
     retired_at = models.DateTimeField(null=True, blank=True)
 
@@ -124,77 +125,3 @@ class SeenNonce(models.Model):
 
     def __str__(self) -> str:
         return f"{self.peer_code}:{self.nonce}"
-
-
-class LinkRole(models.TextChoices):
-    ORIGIN = "origin", _("Asal")
-    RECEIVER = "receiver", _("Penerima")
-
-
-class ReferralLink(models.Model):
-    """A report of a local Pemda that is one end of a referral, and what that end has applied."""
-
-    referral_key = models.CharField(max_length=80)
-    party = models.CharField(max_length=40)
-    role = models.CharField(max_length=10, choices=LinkRole.choices)
-    report_id = models.BigIntegerField()
-    tracking_id = models.CharField(max_length=12)
-    # Where this end's updates go (the hub of this deployment, or a Peer hub).
-    reply_to = models.CharField(max_length=40, default=HUB)
-    applied_version = models.PositiveIntegerField(default=0)
-    # Remote follow-up ids already copied into the local thread (updates carry the whole thread).
-    mirrored_followups = ArrayField(models.CharField(max_length=40), default=list, blank=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["referral_key", "party"], name="referral_link_once")]
-        indexes = [models.Index(fields=["party", "report_id"], name="referral_link_report")]
-
-    def __str__(self) -> str:
-        return f"{self.referral_key}@{self.party} ({self.role})"
-
-
-class HubStatus(models.TextChoices):
-    ROUTED = "routed", _("Diteruskan ke penerima")
-    ACCEPTED = "accepted", _("Diterima penerima")
-    ANSWERED = "answered", _("Dijawab")
-    CLOSED = "closed", _("Selesai")
-    TRIAGE = "triage", _("Antrean triase hub")
-
-
-class HubReferral(models.Model):
-    """The hub's record of one referral: where it went, its state, and the triage queue."""
-
-    referral_key = models.CharField(max_length=80, unique=True)
-    # Where updates for the origin go (a local Pemda code or a Peer) and the origin party there.
-    origin = models.CharField(max_length=40)
-    origin_party = models.CharField(max_length=40)
-    origin_name = models.CharField(max_length=200, blank=True)
-    tracking_id = models.CharField(max_length=12)
-    title = models.CharField(max_length=200)
-    category_code = models.CharField(max_length=40, blank=True)
-    region_code = models.CharField(max_length=13, blank=True)
-    target_code = models.CharField(max_length=40, blank=True)
-    target_kind = models.CharField(max_length=10, blank=True)  # pemda | kl | peer | "" (triage)
-    status = models.CharField(max_length=16, choices=HubStatus.choices)
-    # Bumped on every state change the origin must see; the origin applies only newer versions.
-    version = models.PositiveIntegerField(default=1)
-    # The newest version the current receiver has reported (older or stale updates are ignored).
-    receiver_version = models.PositiveIntegerField(default=0)
-    return_reason = models.TextField(blank=True)
-    triage_due_at = models.DateTimeField(null=True, blank=True)
-    # When the hub operators were alerted that this item passed its triage SLA (kept as the record).
-    triage_escalated_at = models.DateTimeField(null=True, blank=True)
-    report = models.JSONField(default=dict)
-    followups = models.JSONField(default=list)
-    created_at = models.DateTimeField()
-    updated_at = models.DateTimeField()
-
-    class Meta:
-        verbose_name = _("rujukan di hub")
-        verbose_name_plural = _("rujukan di hub")
-        indexes = [
-            models.Index(fields=["status", "target_code"], name="hubref_status_target"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.tracking_id} {self.origin}->{self.target_code or 'triase'} [{self.status}]"

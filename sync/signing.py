@@ -2,6 +2,8 @@
 
 The signature covers timestamp, nonce and the exact body bytes, so neither can be swapped; a
 timestamp outside the window or a nonce seen before (SeenNonce, unique per peer) is refused.
+Shared secrets are sealed at rest with the project's keys (lapor.crypto) and shown once, when
+issued (`peer_key_issue`); nothing reads them back for display.
 Hand-written rather than a library: it is twenty lines of the standard library's hmac, and the
 HTTP-signature libraries on PyPI pull in key formats this federation does not need.
 """
@@ -20,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lapor.crypto import PEER_SECRET, decrypt, encrypt
 from sync.models import Peer, PeerKey, SeenNonce
 
 HEADER_PEER = "X-Lapor-Peer"
@@ -41,6 +44,10 @@ def _mac(secret: str, timestamp: str, nonce: str, body: bytes) -> str:
     return hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
 
 
+def _secret(key: PeerKey) -> str:
+    return decrypt(key.secret, use=PEER_SECRET)
+
+
 def sign_headers(*, self_code: str, key: PeerKey, body: bytes) -> dict[str, str]:
     timestamp = str(int(time.time()))
     nonce = secrets.token_hex(16)
@@ -49,7 +56,7 @@ def sign_headers(*, self_code: str, key: PeerKey, body: bytes) -> dict[str, str]
         HEADER_KEY: key.key_id,
         HEADER_TIMESTAMP: timestamp,
         HEADER_NONCE: nonce,
-        HEADER_SIGNATURE: _mac(key.secret, timestamp, nonce, body),
+        HEADER_SIGNATURE: _mac(_secret(key), timestamp, nonce, body),
     }
 
 
@@ -68,7 +75,7 @@ def signature_verify(*, headers: dict[str, str], body: bytes) -> Verified:
     signature = headers.get(HEADER_SIGNATURE, "")
     timestamp = headers.get(HEADER_TIMESTAMP, "")
     nonce = headers.get(HEADER_NONCE, "")
-    if key is None or not hmac.compare_digest(_mac(key.secret, timestamp, nonce, body), signature):
+    if key is None or not hmac.compare_digest(_mac(_secret(key), timestamp, nonce, body), signature):
         raise SignatureRefused(_("Tanda tangan pesan tidak sah."), "bad_signature")
     try:
         age = abs(time.time() - int(timestamp))
@@ -99,15 +106,26 @@ def signing_key(peer: Peer) -> PeerKey:
     return key
 
 
+@dataclass(frozen=True)
+class IssuedKey:
+    """A key just issued, with its secret in the clear: the only time anyone sees it."""
+
+    key: PeerKey
+    secret: str
+
+
 @transaction.atomic
-def peer_key_issue(*, peer: Peer, key_id: str = "", secret: str = "") -> PeerKey:
+def peer_key_issue(*, peer: Peer, key_id: str = "", secret: str = "") -> IssuedKey:
     """Issue a new signing key for a peer (rotation: older keys stay valid until retired).
 
     The hub issues keys; a peer deployment records the same key_id and secret it was given.
+    The secret is stored sealed; hand the returned one to the peer over a secure channel.
     """
-    return PeerKey.objects.create(
-        peer=peer, key_id=key_id or secrets.token_hex(8), secret=secret or secrets.token_urlsafe(32)
+    secret = secret or secrets.token_urlsafe(32)
+    key = PeerKey.objects.create(
+        peer=peer, key_id=key_id or secrets.token_hex(8), secret=encrypt(secret, use=PEER_SECRET)
     )
+    return IssuedKey(key=key, secret=secret)
 
 
 @transaction.atomic

@@ -1,11 +1,9 @@
-"""Celery tasks of the sync: each takes ids and calls one function of sync.delivery."""
+"""Celery tasks of the sync: each takes ids and calls one function of sync.delivery or sync.signing."""
 
 from __future__ import annotations
 
 from lapor.celery import hub_task
 from sync.delivery import outbox_deliver, outbox_sweep
-from sync.reconcile import reconcile_run
-from sync.services import hub_triage_escalate
 from sync.signing import nonce_purge
 
 
@@ -21,12 +19,6 @@ def outbox_sweep_task() -> dict[str, int]:
     return outbox_sweep()
 
 
-@hub_task(name="sync.tasks.reconcile_task", ignore_result=True)
-def reconcile_task() -> dict[str, int]:
-    nonce_purge()
-    return reconcile_run()
-
-
-@hub_task(name="sync.tasks.hub_triage_escalate_task", ignore_result=True)
-def hub_triage_escalate_task() -> int:
-    return hub_triage_escalate()
+@hub_task(name="sync.tasks.nonce_purge_task", ignore_result=True)
+def nonce_purge_task() -> int:
+    return nonce_purge()

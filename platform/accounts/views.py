@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import authenticate, login, logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,7 +17,11 @@ from rest_framework.views import APIView
 
 from accounts.selectors import memberships_for
 from accounts.services import login_link_consume
-from tenants.context import current_tenant
+
+
+def _tenant(request: Any) -> Any:
+    """The Pemda of this host, as the tenant middleware found it (the hub on the hub's host)."""
+    return request.tenant
 
 
 class MembershipOutput(serializers.Serializer):
@@ -35,7 +41,7 @@ class MeApi(APIView):
 
     @extend_schema(responses=MeOutput)
     def get(self, request: Request) -> Response:
-        tenant = current_tenant()
+        tenant = _tenant(request)
         data = {
             "username": request.user.get_username(),
             "tenant_code": tenant.code,
@@ -65,14 +71,14 @@ class LoginApi(APIView):
         user = authenticate(
             request._request, username=data.validated_data["username"], password=data.validated_data["password"]
         )
-        if user is None or not memberships_for(user=user, tenant=current_tenant()):
+        if user is None or not memberships_for(user=user, tenant=_tenant(request)):
             # One message for both cases: do not tell a stranger which usernames exist here.
             return Response(
                 {"detail": _("Nama pengguna atau kata sandi salah, atau Anda bukan anggota Pemda ini.")},
                 status=status.HTTP_400_BAD_REQUEST,
             )
         login(request._request, user)
-        request._request.memberships = memberships_for(user=user, tenant=current_tenant())  # type: ignore[attr-defined]
+        request._request.memberships = memberships_for(user=user, tenant=_tenant(request))  # type: ignore[attr-defined]
         return MeApi().get(request)
 
 
@@ -88,7 +94,7 @@ def login_link(request: HttpRequest, token: str) -> HttpResponse:
 
     GET never consumes the link: mail scanners and chat previews open links, and must not burn them.
     """
-    tenant = current_tenant()
+    tenant = _tenant(request)
     if request.method == "POST":
         user = login_link_consume(token=token, tenant=tenant)
         if user is not None:

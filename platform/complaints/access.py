@@ -19,10 +19,10 @@ from rest_framework.exceptions import NotFound
 from accounts.models import Membership, Role
 from agencies.models import Unit
 from complaints.audit import Actor
-from complaints.errors import AccessDenied
 from complaints.models import Privacy, Report
 from complaints.selectors import reports_visible_to, units_of
 from complaints.tracking import tracking_id_normalize
+from lapor.errors import AccessDenied
 
 
 class Action(Enum):

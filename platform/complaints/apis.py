@@ -47,6 +47,7 @@ from complaints.models import (
     Report,
     ReportType,
 )
+from complaints.referrals.services import referral_return
 from complaints.selectors import active_category, report_duplicate_candidates
 from lapor.serializers import SharedFieldsMixin
 
@@ -543,6 +544,22 @@ class ReportRevealIdentityApi(_OfficerAction):
             caller, report = self._locked(request, report_id)
             identity = services.identity_reveal(report=report, actor=caller.actor, reason=data.validated_data["reason"])
         return Response(IdentityOutput(identity).data)
+
+
+class ReferralReturnApi(_OfficerAction):
+    """The receiving Pemda returns a referral that is not theirs either; the hub re-routes it."""
+
+    required_action = Action.VERIFY
+
+    @extend_schema(request=ReasonInput, responses=OfficerReportDetailOutput)
+    @idempotent
+    def post(self, request: Request, report_id: int) -> Response:
+        data = ReasonInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        with transaction.atomic():
+            caller, report = self._locked(request, report_id)
+            referral_return(report=report, actor=caller.actor, reason=data.validated_data["reason"])
+        return self._respond(report)
 
 
 class MergeInput(serializers.Serializer):

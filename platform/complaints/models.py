@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pgtrigger
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -88,7 +89,7 @@ class Report(models.Model):
     channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.WEB)
     privacy = models.CharField(max_length=16, choices=Privacy.choices, default=Privacy.ANONIM_RAHASIA)
     language = models.CharField(max_length=2, default="id")
-    # Reporter identity, each field Fernet-encrypted (complaints.crypto); empty when not given.
+    # Reporter identity, each field sealed with AES-256-GCM (lapor.crypto); empty when not given.
     reporter_name = models.TextField(blank=True)
     reporter_phone = models.TextField(blank=True)
     reporter_email = models.TextField(blank=True)
@@ -231,6 +232,33 @@ class Referral(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report_id}->{self.target_code or self.target_hint}"
+
+
+class LinkRole(models.TextChoices):
+    ORIGIN = "origin", _("Asal")
+    RECEIVER = "receiver", _("Penerima")
+
+
+class ReferralLink(models.Model):
+    """This Pemda's end of a referral (the report it was made from, or the one it became here) and
+    how far this end has applied the other end's news."""
+
+    referral_key = models.CharField(max_length=80)
+    role = models.CharField(max_length=10, choices=LinkRole.choices)
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="+", db_index=False)
+    tracking_id = models.CharField(max_length=12)
+    # Where this end's messages go: the hub of this deployment ("hub") or the upstream hub's Peer code.
+    reply_to = models.CharField(max_length=40, default="hub")
+    applied_version = models.PositiveIntegerField(default=0)
+    # Remote follow-up ids already copied into the local thread (updates carry the whole thread).
+    mirrored_followups = ArrayField(models.CharField(max_length=40), default=list, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["referral_key"], name="referral_link_key_once")]
+        indexes = [models.Index(fields=["report"], name="referral_link_of_report")]
+
+    def __str__(self) -> str:
+        return f"{self.referral_key} ({self.role})"
 
 
 class SlaBreach(models.Model):

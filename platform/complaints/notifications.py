@@ -17,11 +17,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts.models import Membership, Role
-from complaints.crypto import decrypt
 from complaints.intake import model_new
 from complaints.models import Notification, NotificationStatus, Report
 from complaints.relay import notification_send_on_commit
 from deadlines.services import NOTIFY_CLOCK_SQL, notify_clock_params
+from lapor.crypto import decrypt
 from tenants.context import current_tenant
 
 MAX_ATTEMPTS = 5

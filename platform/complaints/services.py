@@ -26,8 +26,6 @@ from agencies.models import Unit
 from complaints.access import reporter_token_hash
 from complaints.attachments import CheckedFile
 from complaints.audit import Actor, audit_record
-from complaints.crypto import decrypt, encrypt
-from complaints.errors import InvalidTransition
 from complaints.intake import model_new, report_insert
 from complaints.models import (
     Attachment,
@@ -51,12 +49,14 @@ from complaints.notifications import (
     role_holder_ids,
     unit_staff_ids,
 )
+from complaints.referrals.outbound import referral_created, report_changed
 from complaints.relay import notification_send_on_commit
 from complaints.selectors import tenant_calendar, tenant_calendar_forget
 from complaints.tracking import tracking_id_new
 from deadlines.models import DeadlineKind, DueDeadline, Stage
 from deadlines.services import deadline_advance, deadline_clear, deadline_set
-from sync.services import sync_referral_created, sync_report_changed
+from lapor.crypto import decrypt, encrypt
+from lapor.errors import InvalidTransition
 from tenants.context import current_schema
 
 VERIFY_DAYS = 3
@@ -91,11 +91,14 @@ def _refuse(report: Report, allowed: tuple[str, ...], action: str) -> None:
         )
 
 
-def _save(report: Report, *fields: str) -> None:
+def report_save(report: Report, *fields: str, tell_peers: bool = True) -> None:
+    """Write the changed fields with a new version. A report that is one end of a referral tells
+    the other end in the same transaction, unless `tell_peers` is false (a referral arriving here
+    again, which its sender already knows)."""
     report.version += 1
     report.save(update_fields=[*fields, "version"])
-    # sync hook: a received referral's every change goes back towards its origin (same transaction).
-    sync_report_changed(report=report)
+    if tell_peers:
+        report_changed(report=report)
 
 
 def report_submit(
@@ -262,7 +265,7 @@ def report_verify(
         audit_record(actor=actor, action="corrected", report_id=report.pk, data=corrections)
     report.verified_at = now
     report.paused_days_left = None
-    _save(report, "title", "category", "verified_at", "paused_days_left")
+    report_save(report, "title", "category", "verified_at", "paused_days_left")
     deadline_clear(report_id=report.pk, kinds=[DeadlineKind.VERIFY])
     audit_record(actor=actor, action="verified", report_id=report.pk, data={})
     _dispose(report=report, actor=actor, unit=unit, note=note, now=now)
@@ -282,7 +285,7 @@ def _dispose(*, report: Report, actor: Actor, unit: Unit, note: str, now: dateti
         report.response_due_at = tenant_calendar().due_at(now, RESPONSE_DAYS)
         fields.append("response_due_at")
         deadline_set(report_id=report.pk, kind=DeadlineKind.RESPONSE, due_at=report.response_due_at)
-    _save(report, *fields)
+    report_save(report, *fields)
     audit_record(
         actor=actor,
         action="disposed",
@@ -314,7 +317,7 @@ def report_defer(*, report: Report, actor: Actor, question: str) -> Report:
     report.paused_days_left = tenant_calendar().working_days_left(now, report.verify_due_at)
     report.status = Status.DEFERRED
     report.deferred_question = question
-    _save(report, "paused_days_left", "status", "deferred_question")
+    report_save(report, "paused_days_left", "status", "deferred_question")
     deadline_clear(report_id=report.pk, kinds=[DeadlineKind.VERIFY])
     FollowUp.objects.create(
         report=report, author_kind=AuthorKind.OFFICER, author_user_id=actor.user_id, text=question, created_at=now
@@ -343,7 +346,7 @@ def report_refer(
     )
     report.status = Status.REFERRED
     report.paused_days_left = None
-    _save(report, "status", "paused_days_left")
+    report_save(report, "status", "paused_days_left")
     deadline_clear(report_id=report.pk)
     audit_record(
         actor=actor,
@@ -352,8 +355,8 @@ def report_refer(
         data={"referral_id": referral.pk, "target_code": target_code, "target_hint": target_hint},
     )
     notify_reporter(report=report, event="referred", extra=target_hint or target_code or _("hub nasional"))
-    # sync hook: the referral leaves through the outbox in this transaction.
-    sync_referral_created(referral=referral)
+    # The referral leaves through the outbox in this transaction.
+    referral_created(referral=referral)
     return referral
 
 
@@ -365,7 +368,7 @@ def report_archive(*, report: Report, actor: Actor, reason: str) -> Report:
     report.status = Status.ARCHIVED
     report.archive_reason = reason
     report.closed_at = timezone.now()
-    _save(report, "status", "archive_reason", "closed_at")
+    report_save(report, "status", "archive_reason", "closed_at")
     deadline_clear(report_id=report.pk)
     audit_record(actor=actor, action="archived", report_id=report.pk, data={"reason": reason})
     notify_reporter(report=report, event="archived", extra=reason)
@@ -400,7 +403,7 @@ def followup_create(*, report: Report, actor: Actor, text: str, final: bool = Fa
         fields += ["status", "answered_at", "autoclose_due_at"]
         deadline_clear(report_id=report.pk, kinds=[DeadlineKind.RESPONSE])
         deadline_set(report_id=report.pk, kind=DeadlineKind.AUTOCLOSE, due_at=report.autoclose_due_at)
-    _save(report, *fields)
+    report_save(report, *fields)
     audit_record(
         actor=actor, action="answered" if final else "followup", report_id=report.pk, data={"followup_id": followup.pk}
     )
@@ -421,7 +424,7 @@ def reporter_reply(*, report: Report, text: str) -> FollowUp:
         report.status = Status.SUBMITTED
         report.verify_due_at = tenant_calendar().due_at(now, report.paused_days_left or 0)
         report.paused_days_left = None
-        _save(report, "status", "verify_due_at", "paused_days_left")
+        report_save(report, "status", "verify_due_at", "paused_days_left")
         deadline_set(report_id=report.pk, kind=DeadlineKind.VERIFY, due_at=report.verify_due_at)
         audit_record(actor=Actor.reporter(), action="resumed", report_id=report.pk, data={"followup_id": followup.pk})
         return followup
@@ -429,7 +432,7 @@ def reporter_reply(*, report: Report, text: str) -> FollowUp:
         # Not silent: the answer is disputed, so the unit owes another response.
         _reopen(report=report, now=now)
     else:
-        _save(report)
+        report_save(report)
     audit_record(
         actor=Actor.reporter(), action="reporter_reply", report_id=report.pk, data={"followup_id": followup.pk}
     )
@@ -447,7 +450,7 @@ def _reopen(*, report: Report, now: datetime) -> None:
     report.closed_at = None
     report.rating = None
     report.rating_comment = ""
-    _save(
+    report_save(
         report,
         "status",
         "response_due_at",
@@ -506,7 +509,7 @@ def report_rate(*, report: Report, rating: int, comment: str = "") -> Report:
         report.closed_at = timezone.now()
         fields += ["status", "closed_at"]
         deadline_clear(report_id=report.pk, kinds=[DeadlineKind.AUTOCLOSE])
-    _save(report, *fields)
+    report_save(report, *fields)
     audit_record(actor=Actor.reporter(), action="rated", report_id=report.pk, data={"rating": rating})
     return report
 
@@ -522,7 +525,7 @@ def report_autoclose(*, report_id: int) -> bool:
         return False
     report.status = Status.CLOSED
     report.closed_at = now
-    _save(report, "status", "closed_at")
+    report_save(report, "status", "closed_at")
     deadline_clear(report_id=report.pk, kinds=[DeadlineKind.AUTOCLOSE])
     audit_record(actor=Actor.system(), action="autoclosed", report_id=report.pk, data={})
     notify_reporter(report=report, event="closed")
@@ -540,7 +543,7 @@ def report_merge(*, duplicate: Report, into: Report, actor: Actor) -> Report:
     duplicate.status = Status.MERGED
     duplicate.merged_into = into
     duplicate.closed_at = timezone.now()
-    _save(duplicate, "status", "merged_into", "closed_at")
+    report_save(duplicate, "status", "merged_into", "closed_at")
     deadline_clear(report_id=duplicate.pk)
     audit_record(actor=actor, action="merged", report_id=duplicate.pk, data={"into": into.tracking_id})
     audit_record(actor=actor, action="merge_received", report_id=into.pk, data={"from": duplicate.tracking_id})

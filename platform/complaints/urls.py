@@ -26,6 +26,11 @@ urlpatterns = [
         apis.ReportRevealIdentityApi.as_view(),
         name="report-reveal-identity",
     ),
+    path(
+        "officer/reports/<int:report_id>/return-referral/",
+        apis.ReferralReturnApi.as_view(),
+        name="report-return-referral",
+    ),
     path("officer/reports/<int:report_id>/merge/", apis.ReportMergeApi.as_view(), name="report-merge"),
     path("officer/reports/<int:report_id>/duplicates/", apis.ReportDuplicatesApi.as_view(), name="report-duplicates"),
     path("officer/reports/<int:report_id>/audit/", apis.ReportAuditApi.as_view(), name="report-audit"),

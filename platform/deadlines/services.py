@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,23 +15,34 @@ REMINDER_LEAD = timedelta(hours=24)
 
 def deadline_set(*, report_id: int, kind: str, due_at: datetime) -> None:
     """Start (or restart) a clock. Autoclose clocks need no reminder; the others get one."""
-    first_action = due_at if kind == DeadlineKind.AUTOCLOSE else due_at - REMINDER_LEAD
+    deadlines_set(clocks=[(report_id, kind, due_at)])
+
+
+def deadlines_set(*, clocks: Iterable[tuple[int, str, datetime]]) -> None:
+    """Start (or restart) clocks of this Pemda's reports, given as (report id, kind, due time)."""
+    schema = current_schema()
     # One INSERT ... ON CONFLICT DO UPDATE: no read, no savepoint, on the intake's hot path.
     DueDeadline.objects.bulk_create(
         [
             DueDeadline(
-                schema_name=current_schema(),
+                schema_name=schema,
                 report_id=report_id,
                 kind=kind,
                 due_at=due_at,
                 stage=Stage.PENDING,
-                next_action_at=first_action,
+                next_action_at=due_at if kind == DeadlineKind.AUTOCLOSE else due_at - REMINDER_LEAD,
             )
+            for report_id, kind, due_at in clocks
         ],
         update_conflicts=True,
         unique_fields=["schema_name", "report_id", "kind"],
         update_fields=["due_at", "stage", "next_action_at"],
     )
+
+
+def deadlines_clear(*, report_ids: list[int], kinds: list[str]) -> None:
+    """Stop clocks of several of this Pemda's reports at once."""
+    DueDeadline.objects.filter(schema_name=current_schema(), report_id__in=report_ids, kind__in=kinds).delete()
 
 
 # The per-tenant clock that brings the sweep back for notifications whose relay batch was lost.

@@ -48,7 +48,7 @@ def check_broker() -> dict[str, Any]:
 def worker_heartbeat_age() -> float | None:
     from django.utils import timezone
 
-    from national_hub.models import ProcessHeartbeat
+    from lapor.models import ProcessHeartbeat
 
     try:
         beat = ProcessHeartbeat.objects.filter(name="worker").first()
@@ -79,9 +79,7 @@ class HealthCheckMiddleware:
         if request.path == "/healthz":
             return JsonResponse({"status": "ok"})
         if request.path == "/readyz":
-            from tenants.context import use_public_schema
-
-            use_public_schema()
+            connections["default"].set_schema_to_public()  # type: ignore[attr-defined]
             status, body = readiness()
             return JsonResponse(body, status=status)
         return self.get_response(request)

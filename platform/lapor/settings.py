@@ -73,10 +73,11 @@ SHARED_APPS = [
     "drf_spectacular",
     "django_filters",
     "pgtrigger",
+    "lapor",
     "accounts",
     "deadlines",
     "national_hub",
-    "registry",
+    "national_hub.registry",
     "sync",
 ]
 TENANT_APPS = [
@@ -225,8 +226,9 @@ CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_BROKER_CONNECT_TIMEOUT = env_int("LAPOR_BROKER_CONNECT_TIMEOUT", 5, minimum=1, maximum=60)
 
 # --- reports ------------------------------------------------------------------------------------
-# Reporter identity (name, phone, e-mail, NIK) is encrypted at rest with these Fernet keys; the
-# first encrypts, all decrypt (rotation: prepend a new key, re-encrypt, then drop the old one).
+# Reporter identity (name, phone, e-mail, NIK) and sync peers' secrets are sealed at rest
+# (AES-256-GCM, lapor.crypto) under keys derived from these Fernet-format keys; the first
+# encrypts, all decrypt (rotation: prepend a new key, re-encrypt, then drop the old one).
 LAPOR_IDENTITY_KEYS = env_list("LAPOR_IDENTITY_KEYS", [])
 if not LAPOR_IDENTITY_KEYS and not env_bool("LAPOR_LOCAL", True):
     raise ImproperlyConfigured("LAPOR_IDENTITY_KEYS must be set when LAPOR_LOCAL=0")
@@ -246,6 +248,21 @@ LAPOR_SYNC_CLOCK_SKEW_SECONDS = env_int("LAPOR_SYNC_CLOCK_SKEW_SECONDS", 300, mi
 LAPOR_SYNC_HTTP_TIMEOUT = env_int("LAPOR_SYNC_HTTP_TIMEOUT", 10, minimum=1)
 LAPOR_SYNC_RECONCILE_AFTER_SECONDS = env_int("LAPOR_SYNC_RECONCILE_AFTER_SECONDS", 3600, minimum=60)
 LAPOR_HUB_TRIAGE_HOURS = env_int("LAPOR_HUB_TRIAGE_HOURS", 24, minimum=1)
+# What each message kind does where it arrives, and who may send it: the owners' handlers
+# (sync.handlers). sync carries messages and imports none of these.
+LAPOR_SYNC_HANDLERS = {
+    "hub": {
+        "referral.create": "national_hub.inbound.referral_create",
+        "referral.update": "national_hub.inbound.referral_update",
+        "referral.reply": "national_hub.inbound.referral_reply",
+    },
+    "pemda": {
+        "referral.deliver": "complaints.referrals.inbound.referral_deliver",
+        "referral.update": "complaints.referrals.inbound.origin_update",
+        "referral.reply": "complaints.referrals.inbound.receiver_reply",
+        "referral.probe": "complaints.referrals.inbound.referral_probe",
+    },
+}
 
 # --- e-mail ---------------------------------------------------------------------------------------
 EMAIL_HOST = env_str("EMAIL_HOST")

@@ -15,9 +15,8 @@ from django_tenants.utils import tenant_context
 
 from complaints.models import AuditEvent, Notification, SlaBreach
 from complaints.notifications import notification_deliver
-from complaints.tasks import sla_process_task
+from complaints.tasks import sla_process_task, sla_scan_task
 from deadlines.models import DueDeadline, Stage
-from deadlines.tasks import sla_scan_task
 from tenants.models import Pemda
 from tests.complaints.conftest import Api, JakartaUnits
 

@@ -7,8 +7,8 @@ from django.db import connection
 from django_tenants.utils import tenant_context
 
 from lapor.celery import MissingTenantError, app
-from lapor.tasks import tenant_probe_task
 from tenants.models import Pemda
+from tenants.tasks import tenant_probe_task
 
 # django_db so the test database is set up even when only the broker tests are selected (-m broker).
 pytestmark = [pytest.mark.broker, pytest.mark.slow, pytest.mark.django_db]

@@ -16,7 +16,7 @@ from django_tenants.utils import tenant_context
 from accounts.models import Membership, Role
 from agencies.models import Unit
 from agencies.services import unit_ensure
-from registry.models import Instansi
+from national_hub.registry.models import Instansi
 from sync.delivery import outbox_sweep
 from sync.models import OutboxMessage, OutboxStatus
 from tenants.models import Pemda

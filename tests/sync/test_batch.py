@@ -1,4 +1,6 @@
-"""The sweeper's batch path (sync.batch): messages of one sweep applied set-wise per receiving party.
+"""The sweeper's batch path: messages of one sweep applied set-wise per receiving party.
+
+sync.batch holds the mechanics, complaints.referrals.batch and national_hub.inbound the set-wise writes.
 
 Each test puts several messages in one batch and checks what a citizen or an officer would
 notice: every referral once at its receiver, a bad message isolated, the newest state winning,
@@ -16,10 +18,11 @@ from django_tenants.utils import tenant_context
 
 from complaints.audit import audit_first_broken_link
 from complaints.models import AuditEvent, Report
-from sync import batch
+from complaints.referrals import batch
+from national_hub.models import HubReferral
 from sync.delivery import outbox_deliver, outbox_sweep
 from sync.inbox import inbox_apply
-from sync.models import HubReferral, InboxMessage, OutboxMessage, OutboxStatus
+from sync.models import InboxMessage, OutboxMessage, OutboxStatus
 from sync.transports import envelope_of
 from tenants.models import Pemda
 from tests.complaints.conftest import Api

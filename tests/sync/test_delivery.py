@@ -16,10 +16,11 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from complaints.models import Report
+from national_hub.models import HubReferral
+from national_hub.reconcile import reconcile_run
 from sync.delivery import outbox_deliver, outbox_replay, outbox_sweep
 from sync.inbox import inbox_apply
-from sync.models import HubReferral, InboxMessage, OutboxMessage, OutboxStatus, Peer
-from sync.reconcile import reconcile_run
+from sync.models import InboxMessage, OutboxMessage, OutboxStatus, Peer
 from sync.transports import envelope_of
 from tenants.models import Pemda
 from tests.complaints.conftest import Api

@@ -20,8 +20,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from registry.models import Connector, Instansi
-from sync.models import HubReferral, InboxMessage, Peer
+from national_hub.models import HubReferral
+from national_hub.registry.models import Connector, Instansi
+from sync.models import InboxMessage, Peer
 from sync.signing import peer_key_issue
 from tests.complaints.conftest import Api
 from tests.helpers import free_port
@@ -208,12 +209,13 @@ def test_the_same_update_sent_three_times_is_applied_once(referred_to_kemenkes: 
     assert hub_ref.version == 2  # routed (1) + accepted (2): once
 
 
-def test_an_update_from_a_peer_that_is_not_the_receiver_changes_nothing(
-    referred_to_kemenkes: Any, kemenkes: Peer
+def test_an_update_from_a_peer_that_is_not_the_receiver_is_refused_and_changes_nothing(
+    referred_to_kemenkes: Any, kemenkes: Peer, caplog: Any
 ) -> None:
     _submitted, hub_ref = referred_to_kemenkes
     other = Peer.objects.create(code="kemenkeu", name="Kementerian Keuangan")
     peer_key_issue(peer=other, key_id="kemenkeu-1", secret=SECRET)
+    inbox_before = InboxMessage.objects.count()
     body = json.dumps(_update(hub_ref.referral_key, 9, "closed")).encode()
     ts, nonce = str(int(time.time())), secrets.token_hex(16)
     response = Client().post(
@@ -227,9 +229,13 @@ def test_an_update_from_a_peer_that_is_not_the_receiver_changes_nothing(
         HTTP_X_LAPOR_NONCE=nonce,
         HTTP_X_LAPOR_SIGNATURE=_mac(ts, nonce, body),
     )
-    assert response.json() == {"status": "not_current_receiver"}
+    # Kemenkeu does not hold this referral (Kemenkes does): refused, with the reason, and logged.
+    assert (response.status_code, response.json()["code"]) == (403, "not_holder")
+    assert "kemenkeu" in response.json()["detail"]
+    assert "sync inbox refused (not_holder) from kemenkeu" in caplog.text
     hub_ref.refresh_from_db()
     assert hub_ref.status == "routed"
+    assert InboxMessage.objects.count() == inbox_before
 
 
 def test_the_message_schema_is_published(hub: Any) -> None:

@@ -14,7 +14,8 @@ from django_tenants.utils import tenant_context
 from agencies.models import Unit
 from complaints.models import Report
 from complaints.services import reporter_identity
-from sync.models import HubReferral, HubStatus, OutboxMessage
+from national_hub.models import HubReferral, HubStatus
+from sync.models import OutboxMessage
 from tenants.models import Pemda
 from tests.complaints.conftest import Api
 
@@ -171,7 +172,7 @@ def test_triage_items_past_their_sla_alert_the_hub_operators_once(
 
     from django.utils import timezone
 
-    from sync.services import hub_triage_escalate
+    from national_hub.triage import hub_triage_escalate
 
     sync_cast["hugo"].email = "hugo@hub.lapor.go.id"
     sync_cast["hugo"].save()

@@ -31,5 +31,9 @@ class Command(BaseCommand):
         )
         if options["key_id"] and peer.keys.filter(key_id=options["key_id"]).exists():
             return
-        key = peer_key_issue(peer=peer, key_id=options["key_id"], secret=options["secret"])
-        self.stdout.write(f"{peer.code} key_id={key.key_id} secret={key.secret}")
+        issued = peer_key_issue(peer=peer, key_id=options["key_id"], secret=options["secret"])
+        if options["secret"]:
+            self.stdout.write(f"{peer.code} key_id={issued.key.key_id} recorded")
+        else:
+            # Shown this once: only its sealed form is stored.
+            self.stdout.write(f"{peer.code} key_id={issued.key.key_id} secret={issued.secret}")

@@ -15,7 +15,6 @@ from django_tenants.utils import tenant_context
 from accounts.models import Membership, Role
 from agencies.models import Unit
 from agencies.services import unit_ensure
-from complaints.seed import categories_seed
 from tenants.models import Pemda
 from tenants.pilot import JAKARTA, JAKARTA_UNITS
 from tenants.services import hub_ensure, pemda_onboard
@@ -42,7 +41,6 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {result.admin_username}: {result.login_url}")
         jakarta = Pemda.objects.get(code=JAKARTA.code)
         with tenant_context(jakarta):
-            categories_seed(jakarta)
             units: dict[str, Any] = {}
             for code, name, short, kind, parent in JAKARTA_UNITS:
                 units[code] = unit_ensure(

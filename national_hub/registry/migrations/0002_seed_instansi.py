@@ -4,7 +4,7 @@ from django.db import migrations
 
 
 def seed(apps, schema_editor):
-    from registry.services import instansi_seed
+    from national_hub.registry.services import instansi_seed
 
     instansi_seed(model=apps.get_model("registry", "Instansi"))
 

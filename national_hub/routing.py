@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from registry.models import Instansi, RoutingRule, RuleKind
+from national_hub.models import TargetKind
+from national_hub.registry.models import Instansi, RoutingRule, RuleKind
 from sync.models import Peer
 from tenants.models import Pemda, PemdaKind, PemdaStatus
 
 
 @dataclass(frozen=True)
 class Route:
-    kind: str  # "pemda" (same database) | "peer" (HTTP) | "kl" | "" (triage)
+    kind: str  # TargetKind: PEMDA (same database), PEER (HTTP), KL; "" for the triage queue
     code: str
 
 
@@ -28,9 +29,9 @@ def _pemda_or_peer(code: str) -> Route | None:
     if not code:
         return None
     if Peer.objects.filter(code=code, is_active=True).exists():
-        return Route(kind="peer", code=code)
+        return Route(kind=TargetKind.PEER, code=code)
     if Pemda.objects.filter(code=code, status=PemdaStatus.LIVE).exclude(kind=PemdaKind.HUB).exists():
-        return Route(kind="pemda", code=code)
+        return Route(kind=TargetKind.PEMDA, code=code)
     return None
 
 
@@ -39,7 +40,7 @@ def _known(code: str) -> Route | None:
     if found is not None:
         return found
     if code and Instansi.objects.filter(code=code.lower(), is_active=True).exists():
-        return Route(kind="kl", code=code.lower())
+        return Route(kind=TargetKind.KL, code=code.lower())
     return None
 
 
@@ -79,5 +80,5 @@ def route_resolve(
         # The registry's own category lists act as default category rules.
         instansi = Instansi.objects.filter(categories__contains=[category_code], is_active=True).order_by("id").first()
         if instansi is not None:
-            return Route(kind="kl", code=instansi.code)
+            return Route(kind=TargetKind.KL, code=instansi.code)
     return TRIAGE

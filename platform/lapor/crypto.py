@@ -1,4 +1,8 @@
-"""Encryption at rest of the reporter's identity (AES-256-GCM from `cryptography`, keys from the env).
+"""Encryption at rest of secrets the platform keeps (AES-256-GCM from `cryptography`, keys from the env).
+
+Two uses share one key scheme: the reporter's identity (name, phone, e-mail, NIK) and the
+signing secrets of sync peers. Each use binds its tokens to itself (AES-GCM's associated data),
+so a token copied from one column into another does not decrypt there.
 
 PostgreSQL's pgcrypto is not available in every deployment (the embedded build lacks it), and
 keeping the key out of the database is the point, so fields are encrypted in the application.
@@ -32,7 +36,9 @@ from django.dispatch import receiver
 
 PREFIX = "v2:"
 _NONCE_BYTES = 12
-_AAD = b"lapor:reporter-identity"  # binds a token to this use of the key
+# Associated data per use: binds a token to the column kind it was written for.
+IDENTITY = b"lapor:reporter-identity"
+PEER_SECRET = b"lapor:sync-peer-secret"
 
 
 class _Keys:
@@ -64,15 +70,17 @@ def _forget_keys(*, setting: str, **_kwargs: object) -> None:
         _keys.cache_clear()
 
 
-def encrypt(value: str) -> str:
+def encrypt(value: str, *, use: bytes = IDENTITY) -> str:
+    """Seal `value` under the first configured key; "" stays "" (nothing was given)."""
     if not value:
         return ""
     nonce = os.urandom(_NONCE_BYTES)
-    sealed = _keys().aead[0].encrypt(nonce, value.encode(), _AAD)
+    sealed = _keys().aead[0].encrypt(nonce, value.encode(), use)
     return PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode()
 
 
-def decrypt(token: str) -> str:
+def decrypt(token: str, *, use: bytes = IDENTITY) -> str:
+    """Open a token sealed for `use` under any configured key (rotation), or a legacy Fernet token."""
     if not token:
         return ""
     keys = _keys()
@@ -87,7 +95,7 @@ def decrypt(token: str) -> str:
         raise _undecryptable() from None
     for aead in keys.aead:
         try:
-            return aead.decrypt(blob[:_NONCE_BYTES], blob[_NONCE_BYTES:], _AAD).decode()
+            return aead.decrypt(blob[:_NONCE_BYTES], blob[_NONCE_BYTES:], use).decode()
         except InvalidTag:
             continue
     raise _undecryptable()
@@ -95,5 +103,5 @@ def decrypt(token: str) -> str:
 
 def _undecryptable() -> ImproperlyConfigured:
     return ImproperlyConfigured(
-        "reporter identity cannot be decrypted: LAPOR_IDENTITY_KEYS lacks its key (or the stored value was altered)"
+        "a sealed value cannot be decrypted: LAPOR_IDENTITY_KEYS lacks its key (or the stored value was altered)"
     )

@@ -1,4 +1,4 @@
-"""`manage.py sync_status`: backlog, oldest undelivered, lag, failures and dead letters per peer."""
+"""`manage.py sync_status`: backlog, oldest undelivered, lag, failures and dead letters per peer, and hub triage."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from sync.selectors import sync_metrics, triage_counts
+from national_hub.triage import triage_counts
+from sync.metrics import sync_metrics
 
 
 class Command(BaseCommand):

@@ -1,24 +1,25 @@
-"""Reconciliation: the hub periodically asks each receiver whether it agrees about open referrals.
+"""Reconciliation, hub side: the hub periodically asks each receiver whether it agrees about open referrals.
 
 Everything travels as messages (no query into tenant schemas): the hub sends a `referral.probe`
 with the receiver version it knows; the receiver re-sends its current state when it is ahead
 (a lost or never-applied update: drift repaired), re-creates the referral when it never got it,
-and otherwise answers nothing. The hub also re-states its own state to the origin, which applies
-it only when it is behind. Outcomes are counted in the inbox (see sync_status).
+and otherwise answers nothing (complaints.referrals.referral_probe_apply). The hub also
+re-states its own state to the origin, which applies it only when it is behind. Outcomes are
+counted in the inbox (see sync_status).
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from sync.models import HUB, HubReferral, HubStatus, LinkRole, ReferralLink
+from national_hub.models import HubReferral, HubStatus, TargetKind
+from national_hub.referrals import ORIGIN_STATUS, hub_origin_update_write
 from sync.outbox import outbox_write
-from sync.services import hub_origin_update_write
+from sync.parties import HUB
 
 RECONCILE_BATCH = 500
 
@@ -36,7 +37,7 @@ def reconcile_run(*, older_than: timedelta | None = None, limit: int = RECONCILE
     )
     counts = {"probed": 0, "restated": 0}
     for hub_ref in stale:
-        if hub_ref.target_kind in ("pemda", "peer"):
+        if hub_ref.target_kind in (TargetKind.PEMDA, TargetKind.PEER):
             outbox_write(
                 sender=HUB,
                 recipient=hub_ref.target_code,
@@ -52,34 +53,8 @@ def reconcile_run(*, older_than: timedelta | None = None, limit: int = RECONCILE
             )
             counts["probed"] += 1
         if hub_ref.version > 0:
-            hub_origin_update_write(hub_ref, status=_origin_status(hub_ref), reason=hub_ref.return_reason)
+            status = ORIGIN_STATUS.get(HubStatus(hub_ref.status), "routed")
+            hub_origin_update_write(hub_ref, status=status, reason=hub_ref.return_reason)
             counts["restated"] += 1
         HubReferral.objects.filter(pk=hub_ref.pk).update(updated_at=now)
     return counts
-
-
-def _origin_status(hub_ref: HubReferral) -> str:
-    return {
-        HubStatus.ROUTED: "routed",
-        HubStatus.ACCEPTED: "accepted",
-        HubStatus.ANSWERED: "answered",
-        HubStatus.CLOSED: "closed",
-    }.get(HubStatus(hub_ref.status), "routed")
-
-
-def referral_probe_apply(*, message: dict[str, Any], sender: str) -> str:
-    """At the receiver: compare with what the hub believes and repair the difference."""
-    from complaints.models import Report
-    from sync.services import current_party, referral_deliver_apply, sync_report_changed
-
-    link = ReferralLink.objects.filter(
-        referral_key=message["referral"], party=current_party(), role=LinkRole.RECEIVER
-    ).first()
-    if link is None:
-        referral_deliver_apply(message={**message, "version": 1}, sender=sender)
-        return "drift:recreated"
-    report = Report.objects.select_for_update().get(pk=link.report_id)
-    if report.version > int(message["body"].get("known_version", 0)):
-        sync_report_changed(report=report)
-        return "drift:resent"
-    return "in_step"

@@ -1,4 +1,4 @@
-"""Reads for the hub console, metrics and `manage.py sync_status`: all from the public outbox/inbox."""
+"""The sync's own figures (backlog, lag, failures, dead letters) from the public outbox and inbox."""
 
 from __future__ import annotations
 
@@ -61,11 +61,3 @@ def sync_metrics() -> dict[str, Any]:
             .values("id", "recipient", "kind", "referral_key", "attempts", "last_error")[:50]
         ),
     }
-
-
-def triage_counts() -> dict[str, int]:
-    """The hub triage queue and how much of it is past its SLA (LAPOR_HUB_TRIAGE_HOURS)."""
-    from sync.models import HubReferral, HubStatus
-
-    queue = HubReferral.objects.filter(status=HubStatus.TRIAGE)
-    return {"triage": queue.count(), "triage_overdue": queue.filter(triage_due_at__lt=timezone.now()).count()}

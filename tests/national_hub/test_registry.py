@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from registry.models import Instansi, InstansiKind, RoutingRule, RuleKind
-from registry.services import instansi_seed
-from sync.routing import TRIAGE, Route, responsible_pemda_code, route_resolve
+from national_hub.registry.models import Instansi, InstansiKind, RoutingRule, RuleKind
+from national_hub.registry.services import instansi_seed
+from national_hub.routing import TRIAGE, Route, responsible_pemda_code, route_resolve
 
 
 def test_the_hub_starts_with_54_ministries_and_institutions_and_reseeding_adds_none(hub: Any) -> None:

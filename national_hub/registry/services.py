@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from registry.data import DEFAULT_INSTANSI
+from national_hub.registry.data import DEFAULT_INSTANSI
 
 
 def instansi_seed(*, model: Any = None) -> int:
@@ -14,7 +14,7 @@ def instansi_seed(*, model: Any = None) -> int:
     `model` lets the data migration pass its historical model.
     """
     if model is None:
-        from registry.models import Instansi
+        from national_hub.registry.models import Instansi
 
         model = Instansi
     existing = set(model.objects.values_list("code", flat=True))

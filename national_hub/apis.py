@@ -1,7 +1,8 @@
-"""Hub API for onboarding: list the state of all 552 Pemda, onboard one, archive, export, delete.
+"""Hub console API: onboarding of the 552 Pemda, hub referrals (triage, K/L console), sync status.
 
 Views validate with a small input serializer, call one service and render; rules live in
-tenants.services / tenants.offboarding.
+tenants.services / tenants.offboarding (onboarding), national_hub.referrals (referrals) and
+sync (its own figures and dead letters).
 """
 
 from __future__ import annotations
@@ -10,14 +11,19 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from national_hub.permissions import IsHubOperator
+from national_hub.models import HubReferral
+from national_hub.permissions import IsHubOperator, access_hub_member, access_hub_referral, hub_referrals_visible_to
+from national_hub.referrals import hub_referral_act, hub_referral_route
+from national_hub.triage import triage_counts
+from sync.delivery import outbox_replay
+from sync.metrics import sync_metrics
 from tenants.offboarding import pemda_archive, pemda_delete, pemda_export, pemda_unarchive
 from tenants.selectors import OnboardingState, pemda_onboarding_counts, pemda_onboarding_list
 from tenants.services import OnboardingError, Outcome, pemda_onboard
@@ -162,3 +168,144 @@ class PemdaDeleteApi(APIView):
         except OnboardingError as exc:
             return _error(exc)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- referrals: triage and the K/L console ----------------------------------------------------------
+
+
+class HubReferralOutput(serializers.ModelSerializer):
+    class Meta:
+        model = HubReferral
+        fields = [
+            "id",
+            "referral_key",
+            "tracking_id",
+            "title",
+            "origin_party",
+            "origin_name",
+            "category_code",
+            "region_code",
+            "target_code",
+            "target_kind",
+            "status",
+            "version",
+            "return_reason",
+            "triage_due_at",
+            "triage_escalated_at",
+            "report",
+            "followups",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class HubReferralListApi(APIView):
+    @extend_schema(responses=HubReferralOutput(many=True))
+    def get(self, request: Request) -> Response:
+        rows = hub_referrals_visible_to(access_hub_member(request)).order_by("-created_at")
+        wanted = request.query_params.get("status")
+        if wanted:
+            rows = rows.filter(status=wanted)
+        return Response(HubReferralOutput(rows[:200], many=True).data)
+
+
+class HubActInput(serializers.Serializer):
+    action = serializers.ChoiceField(choices=["accept", "followup", "return"])
+    text = serializers.CharField(max_length=10000, required=False, allow_blank=True, default="")
+    final = serializers.BooleanField(required=False, default=False)
+
+
+class HubReferralActApi(APIView):
+    """A K/L officer works a referral in the hub console."""
+
+    @extend_schema(request=HubActInput, responses=HubReferralOutput)
+    def post(self, request: Request, referral_id: int) -> Response:
+        member = access_hub_member(request)
+        data = HubActInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        hub_ref = access_hub_referral(member=member, referral_id=referral_id)
+        hub_ref = hub_referral_act(hub_ref=hub_ref, actor_label=request.user.get_username(), **data.validated_data)
+        return Response(HubReferralOutput(hub_ref).data)
+
+
+class HubRouteInput(serializers.Serializer):
+    target_code = serializers.CharField(max_length=40)
+
+
+class HubReferralRouteApi(APIView):
+    """A hub operator routes a referral out of the triage queue."""
+
+    @extend_schema(request=HubRouteInput, responses=HubReferralOutput)
+    def post(self, request: Request, referral_id: int) -> Response:
+        member = access_hub_member(request, operator_only=True)
+        data = HubRouteInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        hub_ref = access_hub_referral(member=member, referral_id=referral_id)
+        hub_ref = hub_referral_route(hub_ref=hub_ref, target_code=data.validated_data["target_code"])
+        return Response(HubReferralOutput(hub_ref).data)
+
+
+# --- sync status (hub operators) ----------------------------------------------------------------------
+
+
+def _sync_figures() -> dict[str, Any]:
+    metrics = sync_metrics()
+    metrics.update(triage_counts())
+    return metrics
+
+
+class SyncStatusApi(APIView):
+    """Backlog, oldest undelivered age, lag, failures and dead letters per peer and direction."""
+
+    @extend_schema(responses={200: None})
+    def get(self, request: Request) -> Response:
+        access_hub_member(request, operator_only=True)
+        return Response(_sync_figures())
+
+
+def metrics_text(metrics: dict[str, Any]) -> str:
+    """The same figures in Prometheus' text format, for the monitoring system."""
+    lines = [
+        "# HELP lapor_sync_backlog Undelivered outbox messages per peer.",
+        "# TYPE lapor_sync_backlog gauge",
+    ]
+    gauges = {
+        "backlog": "lapor_sync_backlog",
+        "oldest_undelivered_s": "lapor_sync_oldest_undelivered_seconds",
+        "failing": "lapor_sync_failing",
+        "dead_letters": "lapor_sync_dead_letters",
+        "lag_avg_s": "lapor_sync_delivery_lag_seconds",
+    }
+    for row in metrics["out"]:
+        for field, name in gauges.items():
+            if row[field] is not None:
+                lines.append(f'{name}{{peer="{row["peer"]}",direction="out"}} {row[field]}')
+    for row in metrics["in"]:
+        lines.append(
+            f'lapor_sync_received_last_hour{{peer="{row["peer"]}",direction="in"}} {row["received_last_hour"]}'
+        )
+    lines.append(f"lapor_sync_triage {metrics['triage']}")
+    lines.append(f"lapor_sync_triage_overdue {metrics['triage_overdue']}")
+    return "\n".join(lines) + "\n"
+
+
+class SyncMetricsApi(APIView):
+    """Prometheus text exposition of the sync figures (hub operators)."""
+
+    @extend_schema(responses={200: None})
+    def get(self, request: Request) -> HttpResponse:
+        access_hub_member(request, operator_only=True)
+        return HttpResponse(metrics_text(_sync_figures()), content_type="text/plain; version=0.0.4")
+
+
+class ReplayInput(serializers.Serializer):
+    ids = serializers.ListField(child=serializers.UUIDField(), min_length=1, max_length=1000)
+
+
+class DeadLetterReplayApi(APIView):
+    @extend_schema(request=ReplayInput, responses={200: None})
+    def post(self, request: Request) -> Response:
+        access_hub_member(request, operator_only=True)
+        data = ReplayInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response({"replayed": outbox_replay(message_ids=data.validated_data["ids"])})

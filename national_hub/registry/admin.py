@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from registry.models import Instansi, RoutingRule
+from national_hub.registry.models import Instansi, RoutingRule
 
 
 @admin.register(Instansi)

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class LaporConfig(AppConfig):
+    """The project package as an app: its platform records (process heartbeats) and commands."""
+
+    name = "lapor"
+    verbose_name = "Platform LAPOR!"
