@@ -35,7 +35,7 @@ class SenderRefused(Exception):
     """The sender may not send this message (outside its scope); nothing of it is applied."""
 
     def __init__(self, message: str, code: str) -> None:
-        super().__init__(message)
+        super().__init__(f"{code}: {message}")  # as a dead letter's error, the code first
         self.message = message
         self.code = code
 

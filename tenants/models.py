@@ -120,9 +120,10 @@ def _monday_to_friday() -> list[int]:
 class WorkCalendar(models.Model):
     """How a Pemda counts hari kerja for its deadlines (3 days to verify, 5 to answer, 10 to close).
 
-    National holidays and cuti bersama come from the SKB 3 Menteri (lokal.holidays); this row holds
-    what differs per Pemda: its work week, whether it observes cuti bersama, and regional holidays
-    (a regional anniversary, Nyepi-adjacent days in Bali). The time zone is the Pemda's own.
+    National holidays and cuti bersama come from PyPI's `holidays` (Indonesia, categories `public`
+    and `government`; see tenants.calendar); this row holds what differs per Pemda: its work week,
+    whether it observes cuti bersama, and regional holidays (a regional anniversary, Nyepi-adjacent
+    days in Bali). The time zone is the Pemda's own.
     """
 
     pemda = models.OneToOneField(Pemda, on_delete=models.CASCADE, primary_key=True, related_name="calendar")

@@ -1,11 +1,24 @@
 """The default K/L registry: 34 ministries of the 2019-2024 cabinet and 20 national institutions.
 
-Plain data, loaded idempotently by registry.services.instansi_seed (and its data migration);
-hub operators edit, add and deactivate rows in the hub console afterwards. Category codes match
-the Pemda categories (complaints.seed) where one exists.
+Plain data, loaded idempotently by national_hub.registry.services.instansi_seed (and its data
+migration); hub operators edit, add and deactivate rows in the hub console afterwards. Every
+category code listed here is one a citizen can choose at every Pemda (complaints.seed), so a
+referred report reaches its K/L by category alone (tests/national_hub/test_kl_routing.py).
 """
 
 from __future__ import annotations
+
+from datetime import date
+
+# Where the rows come from, and the date they describe; both are shown with the registry.
+REGISTRY_SOURCE = (
+    "Kabinet Indonesia Maju 2019-2024: 34 kementerian (UU 39/2008 tentang Kementerian Negara; "
+    "Perpres 68/2019 tentang Organisasi Kementerian Negara, with the April 2021 reorganisation into "
+    "Kemendikbudristek and Kementerian Investasi/BKPM) and 20 lembaga that take public complaints. "
+    "Since 21 October 2024 the cabinet is the Kabinet Merah Putih (Perpres 139/2024): hub operators "
+    "update the rows in the hub console; the seed never overwrites an edited row."
+)
+REGISTRY_AS_OF = date(2024, 10, 20)  # the last day of the composition listed below
 
 # (code, name, acronym, kind, categories)
 DEFAULT_INSTANSI: list[tuple[str, str, str, str, list[str]]] = [

@@ -209,6 +209,7 @@ def main() -> int:
     a_port, b_port = 8111, 8112
     dead_broker = "amqp://guest:guest@127.0.0.1:1//"
     a = b = None
+    result: dict[str, Any] = {}
     try:
         b = _deployment(
             "b",
@@ -320,14 +321,15 @@ def main() -> int:
             "lost": lost,
             "duplicated": duplicated,
         }
-        print(json.dumps(result))
-        return 0 if not lost and not duplicated else 1
     finally:
         for d in (a, b):
             if d is not None:
                 d.stop_all()
         drop_database(base, "lapor_bench_sync_a")
         drop_database(base, "lapor_bench_sync_b")
+    # Last, after every process of the run has stopped and printed its shutdown lines.
+    print(json.dumps(result), flush=True)
+    return 0 if not result["lost"] and not result["duplicated"] else 1
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """Delivery guarantees: repeats and reordering are harmless, failures back off, dead letters replay.
 
 Delivery, inbox and reconciliation run against real PostgreSQL in-process; the real-process
-faults (worker killed, broker stopped, HTTP peer failing) are in test_faults.py.
+faults (worker killed, broker stopped, HTTP peer failing) are in test_federation.py and
+test_rabbitmq_restart.py.
 """
 
 from __future__ import annotations
@@ -165,3 +166,40 @@ def test_a_sweep_reads_only_the_public_outbox_however_many_tenants_are_quiet(
     assert len(sql) <= 6, sql
     assert not [s for s in sql if "pemda_" in s or "complaints_" in s or "search_path" in s], sql
     assert any("sync_outboxmessage" in s for s in sql)
+
+
+def test_peer_secrets_are_sealed_at_rest_and_shown_only_when_issued(hub: Any) -> None:
+    from django.db import connection
+
+    from lapor.crypto import PREFIX
+    from sync.signing import peer_key_issue
+
+    peer = Peer.objects.create(code="kemenkes", name="Kementerian Kesehatan")
+    issued = peer_key_issue(peer=peer)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT secret FROM sync_peerkey WHERE key_id = %s", [issued.key.key_id])
+        (stored,) = cursor.fetchone()
+    # A database dump holds the sealed form only; the clear secret was handed out once, here.
+    assert stored.startswith(PREFIX) and issued.secret not in stored
+    out = io.StringIO()
+    call_command("sync_peer", "kemenkes", "--key-id", "kemenkes-2", "--secret", "diberikan-oleh-hub", stdout=out)
+    assert "diberikan-oleh-hub" not in out.getvalue()
+    assert "diberikan-oleh-hub" not in str(list(peer.keys.values_list("secret", flat=True)))
+
+
+def test_keys_stored_in_plaintext_before_are_sealed_by_the_migration(hub: Any) -> None:
+    import importlib
+
+    from django.apps import apps
+
+    from lapor.crypto import PEER_SECRET, decrypt
+    from sync.models import PeerKey
+
+    peer = Peer.objects.create(code="kemenkes", name="Kementerian Kesehatan")
+    PeerKey.objects.create(peer=peer, key_id="lama-1", secret="rahasia-lama-polos")
+    migration = importlib.import_module("sync.migrations.0004_peer_secrets_encrypted")
+    migration.seal(apps, None)
+    migration.seal(apps, None)  # a repeat seals nothing twice
+    key = PeerKey.objects.get(key_id="lama-1")
+    assert key.secret != "rahasia-lama-polos"
+    assert decrypt(key.secret, use=PEER_SECRET) == "rahasia-lama-polos"

@@ -323,7 +323,7 @@ def test_a_worker_killed_in_the_middle_of_a_delivery_loses_nothing_and_applies_n
     assert federation.received(b, "pemda_32_75", [tid]) == {tid: 1}
     assert b.query(
         "SELECT outcome FROM public.sync_inboxmessage WHERE kind = 'referral.deliver' AND referral_key IN"
-        " (SELECT referral_key FROM public.sync_referrallink WHERE tracking_id = %s)",
+        " (SELECT referral_key FROM pemda_32_75.complaints_referrallink WHERE tracking_id = %s)",
         (tid,),
     ) == [("created",)]
 
@@ -363,7 +363,8 @@ def test_the_broker_stopped_and_restarted_while_referrals_are_made(federation: F
         wait_for(
             lambda: (
                 a.query(
-                    "SELECT count(*) FROM public.sync_referrallink WHERE role = 'origin' AND applied_version >= 1"
+                    "SELECT count(*) FROM pemda_31.complaints_referrallink"
+                    " WHERE role = 'origin' AND applied_version >= 1"
                     " AND tracking_id = ANY(%s)",
                     (committed,),
                 )

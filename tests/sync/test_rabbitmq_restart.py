@@ -155,7 +155,8 @@ def test_rabbitmq_stopped_and_restarted_while_referrals_are_made(deployment: Any
         known: list[tuple[Any, ...]] = []
         while time.monotonic() < deadline:
             known = deployment.query(
-                "SELECT count(*) FROM public.sync_referrallink WHERE role = 'origin' AND applied_version >= 1"
+                "SELECT count(*) FROM pemda_31.complaints_referrallink"
+                " WHERE role = 'origin' AND applied_version >= 1"
                 " AND tracking_id = ANY(%s)",
                 (tids,),
             )
