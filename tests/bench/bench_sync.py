@@ -222,6 +222,8 @@ def main() -> int:
                 "broker": False,
             },
             CELERY_BROKER_URL=dead_broker,
+            # Bekasi's own deployment answers to hub-a: the only peer it takes deliveries from.
+            LAPOR_SYNC_UPSTREAM="hub-a",
         )
         a = _deployment(
             "a",
