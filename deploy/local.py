@@ -193,7 +193,8 @@ def serve(server: EmbeddedPostgres | None, started_here: bool) -> int:
         "\nLAPOR! Federation is running:\n"
         f"  hub:    http://localhost:{port}/\n"
         f"  pilot:  http://jakarta.localhost:{port}/   (DKI Jakarta)\n"
-        f"  admin:  http://localhost:{port}/admin/  -> {_admin_login(var)}\n"
+        f"  staff:  http://jakarta.localhost:{port}/masuk/ and http://localhost:{port}/masuk/  -> {_admin_login(var)}\n"
+        f"  admin:  http://localhost:{port}/admin/\n"
         "  Ctrl-C stops web, worker, beat, the sync sweeper and the embedded database.\n",
         flush=True,
     )
@@ -267,6 +268,10 @@ def main(argv: list[str]) -> int:
         return 0
     try:
         if command == "run":
+            # Links printed by the seed (one-time logins) carry the port this run serves on.
+            bind = os.environ.get("LAPOR_BIND", "")
+            if bind and "LAPOR_PUBLIC_PORT" not in os.environ:
+                os.environ["LAPOR_PUBLIC_PORT"] = bind.rsplit(":", 1)[-1]
             prepare()
             return serve(server, started_here)
         if command == "manage":

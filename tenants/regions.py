@@ -142,3 +142,53 @@ def subregions_of(code: str) -> list[SubRegion]:
             if village.type == "kelurahan":
                 units.append(SubRegion(village.code, f"Kelurahan {village.name}", "kelurahan", district.code))
     return units
+
+
+@dataclass(frozen=True)
+class Place:
+    """A kecamatan or a kelurahan/desa, as a citizen chooses where a problem is."""
+
+    code: str
+    name: str
+    kind: str  # "kecamatan" | "kelurahan" | "desa"
+    group: str  # the kabupaten/kota it lies in (for a kecamatan) or its kecamatan (for a village)
+
+
+@cache
+def kecamatan_of(pemda_code: str) -> tuple[Place, ...]:
+    """Every kecamatan of a Pemda: its own for a kabupaten/kota, those of all its kabupaten/kota
+    for a province (grouped by kabupaten/kota)."""
+    districts = (
+        [pemda_code]
+        if "." in pemda_code
+        else [w.code for w in wilayah.list_wilayah(pemda_code) if w.type in ("kabupaten", "kota")]
+    )
+    places: list[Place] = []
+    for district in districts:
+        group = _all()[district].name if district in _all() else district
+        for w in wilayah.list_wilayah(district):
+            places.append(Place(w.code, w.name, "kecamatan", group))
+    return tuple(places)
+
+
+@cache
+def villages_of(kecamatan_code: str) -> tuple[Place, ...]:
+    """The kelurahan and desa of one kecamatan."""
+    parent = wilayah.get_wilayah(kecamatan_code)
+    group = parent.name if parent is not None else kecamatan_code
+    return tuple(Place(w.code, w.name, w.type, group) for w in wilayah.list_wilayah(kecamatan_code))
+
+
+def village_by_name(kecamatan_code: str, name: str) -> Place | None:
+    """A kelurahan/desa of the kecamatan by its name as typed ("kel. cideng", "Cideng")."""
+    wanted = re.sub(r"^(kelurahan|kel\.?|desa|ds\.?)\s+", "", name.strip().lower())
+    for place in villages_of(kecamatan_code):
+        if place.name.lower() == wanted:
+            return place
+    return None
+
+
+def place_names_like(kecamatan_code: str, name: str, *, limit: int = 3) -> list[str]:
+    """The village names of a kecamatan closest to a mistyped one."""
+    names = [p.name for p in villages_of(kecamatan_code)]
+    return difflib.get_close_matches(name.strip().title(), names, n=limit, cutoff=0.5)

@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -144,7 +145,11 @@ class OfficerReportDetailOutput(OfficerReportOutput):
     attachments = serializers.SerializerMethodField()
 
     def get_attachments(self, report: Report) -> list[dict[str, Any]]:
-        return [{"url": a.file.url, "content_type": a.content_type, "size": a.size} for a in report.attachments.all()]
+        # Served through an authorised view (web.files), never as a bare storage path.
+        return [
+            {"url": reverse("web-attachment", args=[a.pk]), "content_type": a.content_type, "size": a.size}
+            for a in report.attachments.all()
+        ]
 
 
 # --- citizens -----------------------------------------------------------------------------------

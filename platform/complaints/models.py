@@ -252,6 +252,9 @@ class ReferralLink(models.Model):
     applied_version = models.PositiveIntegerField(default=0)
     # Remote follow-up ids already copied into the local thread (updates carry the whole thread).
     mirrored_followups = ArrayField(models.CharField(max_length=40), default=list, blank=True)
+    # At the origin: who works the referral now (a Pemda, a K/L, or the hub's triage), as the
+    # hub last named it; the citizen's timeline shows it.
+    receiver_name = models.CharField(max_length=200, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["referral_key"], name="referral_link_key_once")]
@@ -259,6 +262,22 @@ class ReferralLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.referral_key} ({self.role})"
+
+
+class InternalNote(models.Model):
+    """An officer's note on a report for colleagues: never shown to the reporter or the public."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="internal_notes")
+    author_user_id = models.BigIntegerField()
+    author_label = models.CharField(max_length=150)
+    text = models.TextField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.report_id}: {self.author_label}"
 
 
 class SlaBreach(models.Model):

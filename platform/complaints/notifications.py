@@ -18,7 +18,7 @@ from django.utils.translation import gettext_noop
 
 from accounts.models import Membership, Role
 from complaints.intake import model_new
-from complaints.models import Notification, NotificationStatus, Report
+from complaints.models import LinkRole, Notification, NotificationStatus, ReferralLink, Report
 from complaints.relay import notification_send_on_commit
 from deadlines.services import NOTIFY_CLOCK_SQL, notify_clock_params
 from lapor.crypto import decrypt
@@ -120,7 +120,14 @@ def reporter_notification(*, report: Report, event: str, extra: str = "") -> Not
 
 
 def notify_reporter(*, report: Report, event: str, extra: str = "") -> None:
-    """Tell the reporter (and reporters of reports merged into this one). Call inside the change's transaction."""
+    """Tell the reporter (and reporters of reports merged into this one). Call inside the change's transaction.
+
+    A report received as a referral tells nobody: the citizen follows it where it was filed, and
+    that end tells them of each follow-up (complaints.referrals.services.origin_update_notify),
+    so every message reaches them once.
+    """
+    if ReferralLink.objects.filter(report_id=report.pk, role=LinkRole.RECEIVER).exists():
+        return
     for target in [report, *Report.objects.filter(merged_into=report)]:
         notification = reporter_notification(report=target, event=event, extra=extra)
         if notification is not None:

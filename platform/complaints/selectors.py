@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.contrib.postgres.search import TrigramSimilarity
 from django.core.cache import cache
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Greatest
+from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Role
 from agencies.models import Unit
-from complaints.models import CalendarDay, CalendarDayKind, Category, Report, Status
+from complaints.models import (
+    AuthorKind,
+    CalendarDay,
+    CalendarDayKind,
+    Category,
+    Disposition,
+    FollowUp,
+    LinkRole,
+    ReferralLink,
+    Report,
+    Status,
+)
 from lapor.localcache import local_forget, local_get
 from tenants.calendar import WorkingCalendar
 from tenants.context import current_schema, current_tenant
@@ -117,3 +130,68 @@ def report_duplicate_candidates(*, report: Report, limit: int = 5) -> list[Repor
 
 def _d(value: float) -> Decimal:
     return Decimal(str(value))
+
+
+# --- what the reporter and the public read (the citizen portal) ------------------------------------
+
+# A report enters public monitoring once the verifikator has moved it on; the queue, archived
+# reports (spam, invalid) and merged duplicates stay out. Rahasia reports never enter it.
+PUBLIC_STATUSES = (Status.DISPOSED, Status.ANSWERED, Status.CLOSED, Status.REFERRED)
+PUBLIC_PRIVACY = ("public", "anonim")
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    kind: str  # submitted | disposed | referred | officer | reporter | closed | archived | merged
+    who: str
+    text: str = ""
+    is_final: bool = False
+
+
+def report_handler_name(report: Report) -> str:
+    """Who works the report now, as a citizen should read it: the SKPD, the Pemda or K/L it was
+    referred to, or the Pemda's verifikator."""
+    if report.status == Status.REFERRED:
+        link = ReferralLink.objects.filter(report_id=report.pk, role=LinkRole.ORIGIN).first()
+        if link is not None and link.receiver_name:
+            return link.receiver_name
+        return str(_("Hub nasional LAPOR!"))
+    if report.unit_id is not None and report.status not in (Status.SUBMITTED, Status.DEFERRED):
+        return report.unit.name  # type: ignore[union-attr]
+    return str(_("Verifikator %(pemda)s") % {"pemda": current_tenant().name})
+
+
+def report_timeline(report: Report) -> list[TimelineEntry]:
+    """The report's public history, oldest first: what the reporter and (for a non-rahasia
+    report) anyone may read. Internal notes, identity and officers' names never appear."""
+    pemda = current_tenant().name
+    entries = [TimelineEntry(report.submitted_at, "submitted", str(_("Pelapor")), str(_("Laporan diterima.")))]
+    for disposition in Disposition.objects.filter(report_id=report.pk).select_related("to_unit"):
+        entries.append(TimelineEntry(disposition.created_at, "disposed", pemda, disposition.to_unit.name))
+    for referral in report.referrals.all():
+        link = ReferralLink.objects.filter(report_id=report.pk, role=LinkRole.ORIGIN).first()
+        entries.append(TimelineEntry(referral.created_at, "referred", pemda, link.receiver_name if link else ""))
+    for followup in FollowUp.objects.filter(report_id=report.pk).select_related("unit").order_by("id"):
+        if followup.author_kind == AuthorKind.REPORTER:
+            entries.append(TimelineEntry(followup.created_at, "reporter", str(_("Pelapor")), followup.text))
+        else:
+            who = followup.unit.name if followup.unit is not None else _officer_side(report, pemda)
+            entries.append(TimelineEntry(followup.created_at, "officer", who, followup.text, followup.is_final))
+    if report.status == Status.ARCHIVED and report.closed_at is not None:
+        entries.append(TimelineEntry(report.closed_at, "archived", pemda, report.archive_reason))
+    elif report.status == Status.MERGED and report.closed_at is not None and report.merged_into is not None:
+        entries.append(TimelineEntry(report.closed_at, "merged", pemda, report.merged_into.tracking_id))
+    elif report.status == Status.CLOSED and report.closed_at is not None:
+        entries.append(TimelineEntry(report.closed_at, "closed", pemda))
+    return sorted(entries, key=lambda e: e.at)
+
+
+def _officer_side(report: Report, pemda: str) -> str:
+    # A follow-up mirrored from the receiver of a referral, or written before disposition.
+    return report_handler_name(report) if report.status != Status.SUBMITTED else pemda
+
+
+def public_reports() -> QuerySet[Report]:
+    """Reports anyone may browse (Pantau): verified, not rahasia, not merged or archived."""
+    return Report.objects.filter(status__in=PUBLIC_STATUSES, privacy__in=PUBLIC_PRIVACY)

@@ -34,6 +34,7 @@ from complaints.models import (
     Category,
     Disposition,
     FollowUp,
+    InternalNote,
     Privacy,
     Referral,
     Report,
@@ -549,6 +550,18 @@ def report_merge(*, duplicate: Report, into: Report, actor: Actor) -> Report:
     audit_record(actor=actor, action="merge_received", report_id=into.pk, data={"from": duplicate.tracking_id})
     notify_reporter(report=duplicate, event="merged", extra=into.tracking_id)
     return duplicate
+
+
+@transaction.atomic
+def note_create(*, report: Report, actor: Actor, text: str) -> InternalNote:
+    """An internal note for colleagues; the reporter and the public never see it."""
+    if not text.strip():
+        raise ValidationError({"text": _("Isi catatan wajib diisi.")})
+    note = InternalNote.objects.create(
+        report=report, author_user_id=actor.user_id or 0, author_label=actor.label, text=text, created_at=timezone.now()
+    )
+    audit_record(actor=actor, action="note_added", report_id=report.pk, data={"note_id": note.pk})
+    return note
 
 
 @transaction.atomic

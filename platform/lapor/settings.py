@@ -71,7 +71,9 @@ SHARED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_filters",
+    "django_htmx",
     "pgtrigger",
     "lapor",
     "accounts",
@@ -79,6 +81,7 @@ SHARED_APPS = [
     "national_hub",
     "national_hub.registry",
     "sync",
+    "web",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -103,6 +106,7 @@ MIDDLEWARE = [
     "accounts.middleware.TenantMembershipMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
 ]
 # A citizen's API call (lapor.lanes) skips what only pages, the admin and officers' session-
 # authenticated calls use; security and frame headers, language and tenant stay.
@@ -117,6 +121,7 @@ CITIZEN_API_MIDDLEWARE = [
         "django.contrib.auth.middleware.AuthenticationMiddleware",
         "accounts.middleware.TenantMembershipMiddleware",
         "django.contrib.messages.middleware.MessageMiddleware",
+        "django_htmx.middleware.HtmxMiddleware",
     }
 ]
 
@@ -130,6 +135,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "web.context.site",
             ],
         },
     },
@@ -171,7 +178,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/masuk/"
+LOGIN_REDIRECT_URL = "/konsol/"
 
 # --- i18n ---------------------------------------------------------------------------------------
 LANGUAGE_CODE = "id"
@@ -207,6 +215,10 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "LAPOR! Federation API",
     "DESCRIPTION": "Pengaduan, aspirasi dan permintaan informasi warga untuk Pemda.",
     "VERSION": "1",
+    # Swagger UI and Redoc from drf-spectacular-sidecar, served by the app: no CDN at run time.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Celery -------------------------------------------------------------------------------------

@@ -11,8 +11,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    # The hub describes its own routes (the default would be ROOT_URLCONF, a Pemda's).
+    path("api/schema/", SpectacularAPIView.as_view(urlconf="lapor.urls_public"), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("", include("national_hub.urls")),
     path("", include("sync.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
 ]
+
+handler500 = "web.errors.server_error"

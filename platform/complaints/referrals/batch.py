@@ -139,12 +139,14 @@ def _links_write(links: list[ReferralLink]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {ReferralLink._meta.db_table} l SET applied_version = v.applied_version,"
-            " mirrored_followups = ARRAY(SELECT jsonb_array_elements_text(v.mirrored))"
-            " FROM unnest(%s::bigint[], %s::int[], %s::jsonb[]) AS v(id, applied_version, mirrored)"
-            " WHERE l.id = v.id",
+            " mirrored_followups = ARRAY(SELECT jsonb_array_elements_text(v.mirrored)),"
+            " receiver_name = v.receiver_name"
+            " FROM unnest(%s::bigint[], %s::int[], %s::jsonb[], %s::text[])"
+            " AS v(id, applied_version, mirrored, receiver_name) WHERE l.id = v.id",
             [
                 [link.pk for link in links],
                 [link.applied_version for link in links],
                 [json.dumps(link.mirrored_followups) for link in links],
+                [link.receiver_name for link in links],
             ],
         )

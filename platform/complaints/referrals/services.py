@@ -234,7 +234,7 @@ def origin_update_apply(*, message: dict[str, Any], sender: str) -> str:
     if change.clear_autoclose:
         deadline_clear(report_id=report.pk, kinds=[DeadlineKind.AUTOCLOSE])
     report.save(update_fields=change.report_fields)
-    link.save(update_fields=["applied_version", "mirrored_followups"])
+    link.save(update_fields=["applied_version", "mirrored_followups", "receiver_name"])
     audit_record(actor=Actor.system(), action="referral_update", report_id=report.pk, data=change.audit)
     origin_update_notify(report, change)
     return change.outcome
@@ -290,6 +290,8 @@ def origin_update_plan(link: ReferralLink, report: Report, *, message: dict[str,
     report.version += 1
     link.applied_version = message["version"]
     link.mirrored_followups = [*link.mirrored_followups, *[str(f.get("id")) for f in new_followups]]
+    if body.get("receiver_name"):
+        link.receiver_name = str(body["receiver_name"])[:200]
     return OriginChange(
         followups=followups,
         report_fields=fields,

@@ -1,0 +1,26 @@
+"""Pages of a Pemda host: the citizen portal and the officer console."""
+
+from django.urls import path
+
+from web import console, files, portal
+
+urlpatterns = [
+    path("", portal.home, name="web-home"),
+    path("lapor/", portal.lapor, name="web-lapor"),
+    path("lapor/terkirim/", portal.lapor_done, name="web-lapor-done"),
+    path("lapor/kelurahan/", portal.lapor_villages, name="web-lapor-villages"),
+    path("lapor/mirip/", portal.lapor_similar, name="web-lapor-similar"),
+    path("lacak/", portal.lacak, name="web-lacak"),
+    path("lacak/<str:tracking_id>/", portal.lacak_detail, name="web-lacak-detail"),
+    path("lacak/<str:tracking_id>/<str:action>/", portal.lacak_act, name="web-lacak-act"),
+    path("pantau/", portal.pantau, name="web-pantau"),
+    path("lampiran/<int:attachment_id>/", files.attachment, name="web-attachment"),
+    path("masuk/", console.masuk, name="web-login"),
+    path("keluar/", console.keluar, name="web-logout"),
+    path("konsol/", console.konsol, name="web-console"),
+    path("konsol/antrean/", console.antrean, name="web-queue"),
+    path("konsol/kotak-masuk/", console.kotak_masuk, name="web-inbox"),
+    path("konsol/kotak-masuk/disposisi/", console.kotak_masuk_disposisi, name="web-inbox-dispose"),
+    path("konsol/laporan/<int:report_id>/", console.laporan, name="web-report"),
+    path("konsol/laporan/<int:report_id>/<str:action>/", console.laporan_aksi, name="web-report-act"),
+]
