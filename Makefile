@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint check-migrations bench bench-smoke bench-intake bench-onboarding bench-sync db-start db-stop clean
+.PHONY: run test lint check-migrations messages bench bench-smoke bench-intake bench-onboarding bench-sync db-start db-stop clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version.split()[0]'
@@ -23,6 +23,11 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy platform tenants national_hub sync deploy
 	PYTHONPATH=platform:. $(VENV)/bin/lint-imports
+
+# Extract every translatable string into the English catalogue and compile it (needs GNU gettext).
+messages: $(STAMP)
+	$(PY) manage.py makemessages -l en --no-location --no-obsolete --ignore=.venv --ignore=var --ignore=tests --ignore=deploy
+	msgfmt --check -o platform/locale/en/LC_MESSAGES/django.mo platform/locale/en/LC_MESSAGES/django.po
 
 check-migrations: $(STAMP)
 	$(PY) -m deploy.local manage makemigrations --check --dry-run

@@ -66,6 +66,13 @@ class Category(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def label(self) -> str:
+        """The name in the reader's language (categories are data: their English name is a column)."""
+        from django.utils.translation import get_language
+
+        return self.name_en if self.name_en and (get_language() or "id").startswith("en") else self.name
+
 
 class Report(models.Model):
     # Unique through Meta.constraints: `unique=True` would add a second, LIKE-pattern index that
