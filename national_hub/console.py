@@ -7,7 +7,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from national_hub.permissions import is_hub_operator
+from national_hub.permissions import hub_memberships, is_hub_operator
 from tenants.selectors import OnboardingState, pemda_onboarding_counts, pemda_onboarding_list
 from tenants.services import OnboardingError, OnboardingResult, pemda_onboard
 
@@ -50,3 +50,16 @@ def onboarding_console(request: HttpRequest) -> HttpResponse:
         "error": error,
     }
     return render(request, "national_hub/onboarding.html", context, status=400 if error else 200)
+
+
+def hub_console(request: HttpRequest) -> HttpResponse:
+    """The hub console's landing page: onboarding, the referrals and the registry."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+    memberships = hub_memberships(request)
+    if not memberships:
+        return render(request, "403.html", status=403)
+    from national_hub.triage import triage_counts
+
+    context = {"nav": "konsol", "operator": is_hub_operator(request), "triage": triage_counts()["triage"]}
+    return render(request, "national_hub/console_home.html", context)

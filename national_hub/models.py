@@ -61,3 +61,19 @@ class HubReferral(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tracking_id} {self.origin}->{self.target_code or 'triase'} [{self.status}]"
+
+
+class HubFiling(models.Model):
+    """A report a citizen filed at the hub, and the Pemda that holds it: how the hub's Lacak finds it."""
+
+    tracking_id = models.CharField(max_length=12)
+    pemda = models.ForeignKey("tenants.Pemda", on_delete=models.CASCADE, related_name="+")
+    # Referred on at once to the national government (a K/L matter filed at the hub).
+    national = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["tracking_id"], name="hubfiling_tracking")]
+
+    def __str__(self) -> str:
+        return f"{self.tracking_id} @ {self.pemda_id}"

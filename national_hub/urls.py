@@ -2,12 +2,21 @@
 
 from django.urls import path
 
-from national_hub import apis
-from national_hub.console import onboarding_console
-from national_hub.views import hub_home
+from national_hub import apis, portal
+from national_hub.console import hub_console, onboarding_console
+from web import console as staff
+from web import portal as web_portal
 
 urlpatterns = [
-    path("", hub_home, name="hub-home"),
+    path("", portal.hub_home, name="hub-home"),
+    path("lapor/", portal.hub_lapor, name="hub-lapor"),
+    path("lapor/terkirim/", web_portal.lapor_done, name="hub-lapor-done"),
+    path("lapor/kelurahan/", web_portal.lapor_villages, name="hub-lapor-villages"),
+    path("lapor/mirip/", portal.hub_lapor_similar, name="hub-lapor-similar"),
+    path("lacak/", portal.hub_lacak, name="hub-lacak"),
+    path("masuk/", staff.masuk, name="hub-login"),
+    path("keluar/", staff.keluar, name="hub-logout"),
+    path("konsol/", hub_console, name="hub-console"),
     path("konsol/onboarding/", onboarding_console, name="hub-onboarding-console"),
     path("api/v1/hub/onboarding/", apis.OnboardingApi.as_view(), name="hub-onboarding"),
     path("api/v1/hub/pemda/<str:code>/archive/", apis.PemdaArchiveApi.as_view(), name="hub-pemda-archive"),

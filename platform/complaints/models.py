@@ -261,7 +261,7 @@ class ReferralLink(models.Model):
     mirrored_followups = ArrayField(models.CharField(max_length=40), default=list, blank=True)
     # At the origin: who works the referral now (a Pemda, a K/L, or the hub's triage), as the
     # hub last named it; the citizen's timeline shows it.
-    receiver_name = models.CharField(max_length=200, blank=True)
+    receiver_name = models.CharField(max_length=200, blank=True, db_default="")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["referral_key"], name="referral_link_key_once")]

@@ -39,7 +39,7 @@ from complaints.selectors import (
 )
 from complaints.tracking import tracking_id_normalize
 from lapor.errors import AccessDenied, InvalidTransition
-from tenants.regions import Place, kecamatan_of, place_names_like, village_by_name, villages_of
+from tenants.regions import Place, kecamatan_of, place_names_like, region_get, village_by_name, villages_of
 from web.forms import Errors, form_data, service_errors, validated
 
 PAGE_SIZE = 20
@@ -117,79 +117,125 @@ def _location(pemda_code: str, values: dict[str, str]) -> tuple[dict[str, str], 
     return location, {}
 
 
-@require_http_methods(["GET", "POST"])
-def lapor(request: HttpRequest) -> HttpResponse:
-    pemda = request.tenant  # type: ignore[attr-defined]
-    values = form_data(request, *_TEXT_FIELDS) if request.method == "POST" else {}
-    errors: Errors = {}
-    if request.method == "POST":
-        done = request.session.get(_SUBMITTED_KEY, {}).get(values["form_id"])
-        if done:  # the same form sent twice (a double click, a refresh): one report
-            return redirect("web-lapor-done")
-        location, errors = _location(pemda.code, values)
-        payload: dict[str, Any] = {
-            **{k: values[k] for k in _TEXT_FIELDS[:9] if values[k]},
-            "address": values["address"],
-            **location,
-            "attachments": request.FILES.getlist("attachments"),
-            "channel": "web",
-        }
-        serializer = ReportSubmitInput(data=payload)
-        data, input_errors = validated(serializer)
-        errors = {**input_errors, **errors}
-        if data is not None and not errors:
-            try:
-                submission = services.report_submit(
-                    type=data["type"],
-                    category=data["category"],
-                    title=data["title"],
-                    text=data["text"],
-                    privacy=data["privacy"],
-                    channel="web",
-                    language=(get_language() or "id")[:2],
-                    reporter=services.ReporterIdentity(
-                        name=data["reporter_name"],
-                        phone=data["reporter_phone"],
-                        email=data["reporter_email"],
-                        nik=data["reporter_nik"],
-                    ),
-                    location={k: data[k] for k in ("address", "kecamatan", "kelurahan", "region_code") if k in data},
-                    attachments=data["attachments"],
-                )
-            except DjangoValidationError as exc:
-                errors = service_errors(exc)
-            else:
-                submitted = request.session.get(_SUBMITTED_KEY, {})
-                submitted[values["form_id"] or "-"] = [submission.report.tracking_id, submission.reporter_token]
-                request.session[_SUBMITTED_KEY] = dict(list(submitted.items())[-5:])
-                request.session["lapor_last"] = values["form_id"] or "-"
-                return redirect("web-lapor-done")
+def lapor_read(request: HttpRequest, pemda_code: str) -> tuple[dict[str, str], dict[str, Any] | None, Errors]:
+    """The posted form: its values (to show again), the validated report data, and the errors.
+
+    Validation is the API's own (ReportSubmitInput) plus the place checked against the region data
+    of `pemda_code`; nothing is written.
+    """
+    values = form_data(request, *_TEXT_FIELDS)
+    location, errors = _location(pemda_code, values)
+    payload: dict[str, Any] = {
+        **{k: values[k] for k in _TEXT_FIELDS[:9] if values[k]},
+        "address": values["address"],
+        **location,
+        "attachments": request.FILES.getlist("attachments"),
+        "channel": "web",
+    }
+    data, input_errors = validated(ReportSubmitInput(data=payload))
+    errors = {**input_errors, **errors}
+    return values, (data if not errors else None), errors
+
+
+def lapor_submit(data: dict[str, Any]) -> services.Submission:
+    """File the validated report in the current Pemda (the same intake service as every channel)."""
+    return services.report_submit(
+        type=data["type"],
+        category=data["category"],
+        title=data["title"],
+        text=data["text"],
+        privacy=data["privacy"],
+        channel="web",
+        language=(get_language() or "id")[:2],
+        reporter=services.ReporterIdentity(
+            name=data["reporter_name"],
+            phone=data["reporter_phone"],
+            email=data["reporter_email"],
+            nik=data["reporter_nik"],
+        ),
+        location={k: data[k] for k in ("address", "kecamatan", "kelurahan", "region_code") if k in data},
+        attachments=data["attachments"],
+    )
+
+
+def lapor_already(request: HttpRequest) -> bool:
+    """The same form sent twice (a double click, a refresh) files one report."""
+    return bool(request.session.get(_SUBMITTED_KEY, {}).get(request.POST.get("form_id", "")))
+
+
+def lapor_remember(request: HttpRequest, *, form_id: str, tracking_id: str, link: str) -> None:
+    """Keep what the answer page shows (after the redirect) in the visitor's session, briefly."""
+    submitted = request.session.get(_SUBMITTED_KEY, {})
+    submitted[form_id or "-"] = [tracking_id, link]
+    request.session[_SUBMITTED_KEY] = dict(list(submitted.items())[-5:])
+    request.session["lapor_last"] = form_id or "-"
+
+
+def follow_link(request: HttpRequest, *, host: str, tracking_id: str, token: str) -> str:
+    """The citizen's private follow-up link (it carries the reporter token) on the Pemda's own host."""
+    path = reverse("web-lacak-detail", args=[tracking_id], urlconf="lapor.urls_tenant")
+    return site_root(request, host) + path + "?" + urlencode({"kunci": token})
+
+
+def site_root(request: HttpRequest, host: str) -> str:
+    """`scheme://host[:port]` of another host of this deployment, as the visitor reaches this one."""
+    port = request.get_port()
+    return f"{request.scheme}://{host}{'' if port in ('80', '443') else ':' + port}"
+
+
+def lapor_context(pemda_code: str, values: dict[str, str], errors: Errors) -> dict[str, Any]:
     kecamatan = values.get("kecamatan", "")
-    context = {
+    return {
         "nav": "lapor",
         "values": values,
         "errors": errors,
         "form_id": values.get("form_id") or uuid.uuid4().hex,
         "categories": _categories(),
         "types": ReportType.choices,
-        "kecamatan_groups": _kecamatan_groups(pemda.code),
+        "kecamatan_groups": _kecamatan_groups(pemda_code),
         "villages": villages_of(kecamatan) if kecamatan and "." in kecamatan else (),
         "max_attachments": settings.LAPOR_MAX_ATTACHMENTS,
         "max_mb": settings.LAPOR_MAX_ATTACHMENT_BYTES // (1024 * 1024),
+        "action": "/lapor/",
     }
+
+
+@require_http_methods(["GET", "POST"])
+def lapor(request: HttpRequest) -> HttpResponse:
+    pemda = request.tenant  # type: ignore[attr-defined]
+    values: dict[str, str] = {}
+    errors: Errors = {}
+    if request.method == "POST":
+        if lapor_already(request):
+            return redirect("web-lapor-done")
+        values, data, errors = lapor_read(request, pemda.code)
+        if data is not None:
+            try:
+                submission = lapor_submit(data)
+            except DjangoValidationError as exc:
+                errors = service_errors(exc)
+            else:
+                tracking_id = submission.report.tracking_id
+                link = follow_link(
+                    request,
+                    host=request.get_host().split(":")[0],
+                    tracking_id=tracking_id,
+                    token=submission.reporter_token,
+                )
+                lapor_remember(request, form_id=values["form_id"], tracking_id=tracking_id, link=link)
+                return redirect("web-lapor-done")
+    context = lapor_context(pemda.code, values, errors)
     return render(request, "web/lapor.html", context, status=400 if errors else 200)
 
 
 @require_GET
 def lapor_done(request: HttpRequest) -> HttpResponse:
+    """The answer page: the tracking ID and the private link, shown from the session after the POST."""
     last = request.session.get("lapor_last")
     found = request.session.get(_SUBMITTED_KEY, {}).get(last) if last else None
     if not found:
-        return redirect("web-lapor")
-    tracking_id, token = found
-    link = request.build_absolute_uri(
-        reverse("web-lacak-detail", args=[tracking_id]) + "?" + urlencode({"kunci": token})
-    )
+        return redirect("/lapor/")
+    tracking_id, link = found
     return render(request, "web/lapor_done.html", {"nav": "lapor", "tracking_id": tracking_id, "link": link})
 
 
@@ -198,14 +244,17 @@ def lapor_villages(request: HttpRequest) -> HttpResponse:
     """htmx: the kelurahan/desa list of the chosen kecamatan."""
     code = request.GET.get("kecamatan", "")
     pemda = request.tenant  # type: ignore[attr-defined]
-    known = {p.code for p in kecamatan_of(pemda.code)}
+    # At the hub the form is for the kabupaten/kota the citizen chose first.
+    scope = request.GET.get("wilayah", "") if pemda.is_hub else pemda.code
+    known = {p.code for p in kecamatan_of(scope)} if region_get(scope) else set()
     villages = villages_of(code) if code in known else ()
     return render(request, "web/_villages.html", {"villages": villages, "values": {}})
 
 
 @require_GET
-def lapor_similar(request: HttpRequest) -> HttpResponse:
-    """htmx: public reports like the one being typed, to follow instead of repeating it."""
+def lapor_similar(request: HttpRequest, lacak_root: str = "") -> HttpResponse:
+    """htmx: public reports like the one being typed, to follow instead of repeating it (links to
+    `lacak_root`, the Pemda's own site when asked at the hub)."""
     category = Category.objects.filter(code=request.GET.get("category", ""), is_active=True).first()
     title = request.GET.get("title", "").strip()
     similar: list[Report] = []
@@ -218,7 +267,7 @@ def lapor_similar(request: HttpRequest) -> HttpResponse:
             for r in report_duplicate_candidates(report=probe, limit=10)
             if r.status in PUBLIC_STATUSES and not Privacy.is_confidential(r.privacy)
         ][:3]
-    return render(request, "web/_similar.html", {"similar": similar})
+    return render(request, "web/_similar.html", {"similar": similar, "lacak_root": lacak_root})
 
 
 # --- Lacak -----------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ def _entries() -> list[dict[str, object]]:
     entries: list[dict[str, object]] = []
     current: dict[str, object] = {}
     key = ""
-    for line in PO.read_text(encoding="utf-8").splitlines() + [""]:
+    for line in [*PO.read_text(encoding="utf-8").splitlines(), ""]:
         if not line.strip():
             if "msgid" in current:
                 entries.append(current)
