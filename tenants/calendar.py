@@ -93,10 +93,28 @@ class WorkingCalendar:
 
     def working_days_left(self, now: datetime, due: datetime) -> int:
         """Working days after today's local date up to and including the due date (0 when overdue)."""
-        today, due_day = self.local_date(now), self.local_date(due)
-        count, current = 0, today
-        while current < due_day:
-            current += timedelta(days=1)
-            if self.is_working_day(current):
+        return self.working_days_between(self.local_date(now), self.local_date(due))
+
+    def working_days_between(self, start: date, end: date) -> int:
+        """Working days after `start` up to and including `end` (0 when `end` is not after `start`).
+
+        Counted by whole weeks, then the exceptions in the range, rather than day by day: a queue
+        shows this for each of its rows, and an old backlog spans years.
+        """
+        if end <= start:
+            return 0
+        span = (end - start).days
+        weeks, rest = divmod(span, 7)
+        count = weeks * len(self.work_weekdays)
+        first = start.isoweekday()
+        count += sum(1 for k in range(1, rest + 1) if (first + k - 1) % 7 + 1 in self.work_weekdays)
+        off: set[date] = set(self.extra_holidays)
+        for year in range(start.year, end.year + 1):
+            off |= _national(year, self.cuti_bersama)
+        for day in off:
+            if start < day <= end and day.isoweekday() in self.work_weekdays and day not in self.extra_working_days:
+                count -= 1
+        for day in self.extra_working_days:
+            if start < day <= end and day.isoweekday() not in self.work_weekdays:
                 count += 1
         return count

@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 from accounts.models import Membership, Role
 from agencies.models import Unit
 from complaints.models import (
+    PUBLIC_PRIVACY,
+    PUBLIC_STATUSES,
     AuthorKind,
     CalendarDay,
     CalendarDayKind,
@@ -133,11 +135,6 @@ def _d(value: float) -> Decimal:
 
 
 # --- what the reporter and the public read (the citizen portal) ------------------------------------
-
-# A report enters public monitoring once the verifikator has moved it on; the queue, archived
-# reports (spam, invalid) and merged duplicates stay out. Rahasia reports never enter it.
-PUBLIC_STATUSES = (Status.DISPOSED, Status.ANSWERED, Status.CLOSED, Status.REFERRED)
-PUBLIC_PRIVACY = ("public", "anonim")
 
 
 @dataclass(frozen=True)

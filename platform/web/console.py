@@ -37,7 +37,9 @@ from complaints.services import reporter_identity
 from lapor.errors import AccessDenied, InvalidTransition
 from web.forms import Errors, service_errors, validated
 
-QUEUE_SIZE = 100
+# Rows per console list: a verifikator works the top of the queue; search finds the rest.
+QUEUE_SIZE = 50
+DEFERRED_SHOWN = 20
 
 
 # --- signing in ------------------------------------------------------------------------------------
@@ -110,18 +112,22 @@ def _search(reports: QuerySet[Report], q: str) -> QuerySet[Report]:
 
 @console_view
 def antrean(request: HttpRequest, caller: Caller) -> HttpResponse:
-    """The verifikator's queue: awaiting verification, the nearest deadline first; tunda last."""
+    """The verifikator's queue: awaiting verification, oldest (so nearest deadline) first; tunda after.
+
+    Ordered by arrival, which the (status, submitted_at) index serves however long the queue: the
+    deadline is three working days after arrival, so the order is the deadlines' (a report resumed
+    after tunda, whose clock restarted, comes up a little early).
+    """
     if not caller.tenant_wide(Action.VERIFY):
         raise PermissionDenied
     q = request.GET.get("q", "").strip()
-    reports = _search(access_reports(caller=caller).filter(status__in=[Status.SUBMITTED, Status.DEFERRED]), q)
-    reports = reports.annotate(
-        waiting=Case(When(status=Status.DEFERRED, then=1), default=0, output_field=IntegerField())
-    ).order_by("waiting", "verify_due_at", "submitted_at")
+    visible = access_reports(caller=caller)
+    waiting = list(_search(visible.filter(status=Status.SUBMITTED), q).order_by("submitted_at")[:QUEUE_SIZE])
+    deferred = list(_search(visible.filter(status=Status.DEFERRED), q).order_by("submitted_at")[:DEFERRED_SHOWN])
     return render(
         request,
         "console/queue.html",
-        {"nav": "konsol", "reports": list(reports[:QUEUE_SIZE]), "q": q, "now": timezone.now(), "page": "queue"},
+        {"nav": "konsol", "reports": waiting + deferred, "q": q, "now": timezone.now(), "page": "queue"},
     )
 
 

@@ -79,4 +79,6 @@ class BareSubmitApi(APIView):
         return Response(body, status=status.HTTP_201_CREATED)
 
 
-urlpatterns = [path("api/v1/reports/", BareSubmitApi.as_view())]
+from tests.bench.bare.listing import bare_list  # noqa: E402 - the portal benchmark's floor
+
+urlpatterns = [path("api/v1/reports/", BareSubmitApi.as_view()), path("list/", bare_list)]
