@@ -245,6 +245,11 @@ def measure(port: int, host: str, paths: list[str], *, session: Session | None =
     return latencies
 
 
+def _search_path(rng: random.Random) -> str:
+    """A search for a place name: each matches about one report in eighteen."""
+    return "/pantau/?" + urllib.parse.urlencode({"q": rng.choice(PLACES).lower()})
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--reports", type=int, default=1_000_000)
@@ -324,7 +329,7 @@ def main() -> int:
                         8121,
                         host,
                     ),
-                    ("search", [f"/pantau/?{urllib.parse.urlencode({'q': rng.choice(PLACES).lower()})}" for _ in range(n // 3)], None, 8121, host),
+                    ("search", [_search_path(rng) for _ in range(n // 3)], None, 8121, host),
                     ("detail", details[_round::3], None, 8121, host),
                     ("tracking", tracking[_round::3], None, 8121, host),
                     ("queue", ["/konsol/antrean/"] * (n // 3), officer, 8121, host),
