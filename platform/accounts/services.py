@@ -9,8 +9,10 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import LoginLink, Membership, Role
 
@@ -84,3 +86,46 @@ def tenant_admin_ensure(*, tenant: Any, username: str, email: str = "") -> First
         user.save()
     Membership.objects.get_or_create(user=user, tenant=tenant, role=Role.TENANT_ADMIN, unit_id=None)
     return FirstAdmin(user=user, issued=login_link_issue(user=user, tenant=tenant))
+
+
+@dataclass(frozen=True)
+class Invitation:
+    membership: Membership
+    issued: IssuedLink  # the one-time link, shown once to the admin who invites
+
+
+@transaction.atomic
+def officer_invite(*, tenant: Any, username: str, email: str, role: str, unit_id: int | None) -> Invitation:
+    """Give a person a role in this Pemda and a one-time sign-in link (the admin hands it over).
+
+    A new account gets no usable password: the person signs in through the link and chooses one.
+    An existing account keeps its password and gains the role.
+    """
+    if role not in Role.values or role in (Role.HUB_OPERATOR, Role.KL_OFFICER):
+        raise ValidationError({"role": _("Peran ini tidak dapat diberikan di Pemda.")})
+    if role in (Role.UNIT_HEAD, Role.UNIT_OFFICER) and unit_id is None:
+        raise ValidationError({"unit_id": _("Pilih unit untuk kepala atau petugas unit.")})
+    username = username.strip()
+    if not username:
+        raise ValidationError({"username": _("Nama pengguna wajib diisi.")})
+    user_model = get_user_model()
+    user = user_model.objects.filter(username=username).first()
+    if user is None:
+        user = user_model(username=username, email=email.strip())
+        user.set_unusable_password()
+        user.full_clean(exclude=["password"])
+        user.save()
+    unit = unit_id if role in (Role.UNIT_HEAD, Role.UNIT_OFFICER) else None
+    membership, _created = Membership.objects.get_or_create(user=user, tenant=tenant, role=role, unit_id=unit)
+    if not membership.is_active:
+        membership.is_active = True
+        membership.save(update_fields=["is_active"])
+    return Invitation(membership=membership, issued=login_link_issue(user=user, tenant=tenant))
+
+
+@transaction.atomic
+def membership_set_active(*, membership: Membership, active: bool) -> Membership:
+    """Withdraw (or give back) a role; the person's other roles and the record of their work stay."""
+    membership.is_active = active
+    membership.save(update_fields=["is_active"])
+    return membership

@@ -99,6 +99,7 @@ def login_link(request: HttpRequest, token: str) -> HttpResponse:
         user = login_link_consume(token=token, tenant=tenant)
         if user is not None:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            return redirect("/")
+            # A first sign-in (invitation, new Pemda) chooses a password next.
+            return redirect("/konsol/sandi/" if not user.has_usable_password() else "/konsol/")
         return render(request, "accounts/login_link.html", {"pemda": tenant, "invalid": True}, status=410)
     return render(request, "accounts/login_link.html", {"pemda": tenant, "invalid": False})

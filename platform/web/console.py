@@ -355,3 +355,21 @@ def _perform(action: str, *, report: Report, caller: Caller, data: dict[str, Any
     elif action == "identitas":
         return services.identity_reveal(report=report, actor=actor, reason=data["reason"])
     return None
+
+
+@console_view
+@require_http_methods(["GET", "POST"])
+def sandi(request: HttpRequest, caller: Caller) -> HttpResponse:
+    """Choose a password (after a one-time link) or change it; Django's validators judge it."""
+    from django.contrib.auth import update_session_auth_hash
+    from django.contrib.auth.forms import SetPasswordForm
+
+    user: Any = request.user  # console_view let only a signed-in member through
+    form = SetPasswordForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        update_session_auth_hash(request, form.user)
+        messages.success(request, _("Kata sandi disimpan."))
+        return redirect("/konsol/")
+    errors: Errors = {field: [str(m) for m in messages_] for field, messages_ in form.errors.items()}
+    return render(request, "console/password.html", {"nav": "konsol", "errors": errors}, status=400 if errors else 200)

@@ -15,4 +15,5 @@ def site(request: HttpRequest) -> dict[str, Any]:
         "site_is_hub": bool(tenant is not None and tenant.is_hub),
         "site_name": tenant.name if tenant is not None else "LAPOR!",
         "site_staff": bool(memberships) and request.user.is_authenticated,
+        "site_admin": any(m.role == "tenant_admin" for m in memberships),
     }

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from web import console, files, portal
+from web import administration, console, files, portal
 
 urlpatterns = [
     path("", portal.home, name="web-home"),
@@ -18,9 +18,13 @@ urlpatterns = [
     path("masuk/", console.masuk, name="web-login"),
     path("keluar/", console.keluar, name="web-logout"),
     path("konsol/", console.konsol, name="web-console"),
+    path("konsol/sandi/", console.sandi, name="web-password"),
     path("konsol/antrean/", console.antrean, name="web-queue"),
     path("konsol/kotak-masuk/", console.kotak_masuk, name="web-inbox"),
     path("konsol/kotak-masuk/disposisi/", console.kotak_masuk_disposisi, name="web-inbox-dispose"),
     path("konsol/laporan/<int:report_id>/", console.laporan, name="web-report"),
     path("konsol/laporan/<int:report_id>/<str:action>/", console.laporan_aksi, name="web-report-act"),
+    path("konsol/admin/unit/", administration.units, name="web-admin-units"),
+    path("konsol/admin/petugas/", administration.officers, name="web-admin-officers"),
+    path("konsol/admin/kalender/", administration.calendar, name="web-admin-calendar"),
 ]

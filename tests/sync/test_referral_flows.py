@@ -292,3 +292,25 @@ def test_the_citizen_disputes_the_receivers_answer_and_the_thread_continues_ther
         "Sudah ditambal.",
         "Ditambal ulang dengan aspal hotmix.",
     ]
+
+
+def test_a_referred_reporter_hears_each_message_once_from_where_they_filed(
+    api: Api, bekasi_api: Api, sync_cast: dict[str, User], bekasi: Pemda, jakarta: Pemda, bekasi_dbm: Unit, sweep: Any
+) -> None:
+    from complaints.models import Notification
+
+    submitted = api.submit(**BEKASI_ROAD, privacy="public")  # the cast's reporter left an e-mail address
+    _refer(api, submitted)
+    sweep()
+    bekasi_id = bekasi_api.officer_id(submitted["tracking_id"], user="bima")
+    bekasi_api.post(f"/api/v1/officer/reports/{bekasi_id}/verify/", {"unit_id": bekasi_dbm.pk}, user="bima")
+    bekasi_api.post(
+        f"/api/v1/officer/reports/{bekasi_id}/followups/", {"text": "Sudah ditambal.", "final": True}, user="bela"
+    )
+    sweep()
+    with tenant_context(bekasi):
+        # Bekasi holds the reporter's address too, but tells them nothing: Jakarta does.
+        assert not Notification.objects.filter(to_reporter=True).exists()
+    with tenant_context(jakarta):
+        answered = Notification.objects.filter(to_reporter=True, event="answered")
+        assert [n.body.split("\n")[0] for n in answered] == ["Sudah ditambal."]

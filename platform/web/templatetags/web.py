@@ -28,3 +28,9 @@ def working_days_to(due: datetime | None) -> int:
 
     now = timezone.now()
     return tenant_calendar().working_days_left(*sorted((now, due)))
+
+
+@register.filter
+def indent(depth: int) -> str:
+    """Dots that show a unit's depth in a flat list of the tree (an option cannot hold markup)."""
+    return "· " * max(0, int(depth))

@@ -1,0 +1,168 @@
+"""The tenant admin's pages: the SKPD tree, officers and their roles, and the work calendar.
+
+Each form posts to one service (agencies.services, accounts.services, complaints.services); a
+refusal comes back as field errors in the admin's language.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from accounts.models import Membership, Role
+from accounts.services import membership_set_active, officer_invite
+from agencies.models import Unit, UnitKind
+from agencies.services import unit_create, unit_move, unit_rename, unit_set_active
+from complaints.access import Caller
+from complaints.models import CalendarDay, CalendarDayKind
+from complaints.services import calendar_day_set
+from web.console import console_view
+from web.forms import Errors, service_errors
+from web.portal import site_root
+
+ASSIGNABLE = [
+    (r.value, r.label) for r in Role if r not in (Role.HUB_OPERATOR, Role.KL_OFFICER)
+]  # the hub's roles are given at the hub
+
+
+def _admin_only(caller: Caller) -> None:
+    if not any(m.role == Role.TENANT_ADMIN for m in caller.memberships):
+        raise PermissionDenied
+
+
+def _unit(raw: str) -> Unit | None:
+    return Unit.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+
+
+@console_view
+@require_http_methods(["GET", "POST"])
+def units(request: HttpRequest, caller: Caller) -> HttpResponse:
+    """The SKPD tree: add, rename, move and (de)activate units."""
+    _admin_only(caller)
+    errors: Errors = {}
+    action = request.POST.get("action", "")
+    if request.method == "POST":
+        unit = _unit(request.POST.get("unit", ""))
+        try:
+            if action == "add":
+                unit_create(
+                    name=request.POST.get("name", ""),
+                    kind=request.POST.get("kind", ""),
+                    short_name=request.POST.get("short_name", ""),
+                    parent=_unit(request.POST.get("parent", "")),
+                )
+                messages.success(request, _("Unit ditambahkan."))
+            elif unit is not None and action == "rename":
+                unit_rename(unit=unit, name=request.POST.get("name", ""), short_name=request.POST.get("short_name", ""))
+                messages.success(request, _("Nama unit diubah."))
+            elif unit is not None and action == "move":
+                unit_move(unit=unit, parent=_unit(request.POST.get("parent", "")))
+                messages.success(request, _("Unit dipindahkan."))
+            elif unit is not None and action in ("deactivate", "activate"):
+                unit_set_active(unit=unit, active=action == "activate")
+                messages.success(request, _("Status unit diubah."))
+            else:
+                errors = {"non_field_errors": [_("Unit tidak ditemukan.")]}
+        except DjangoValidationError as exc:
+            errors = service_errors(exc)
+        if not errors:
+            return redirect("web-admin-units")
+    tree = list(Unit.objects.order_by("path"))
+    context = {
+        "nav": "konsol",
+        "page": "admin",
+        "tree": [(u, u.path.count("/") - 2) for u in tree],
+        "kinds": UnitKind.choices,
+        "errors": errors,
+        "values": request.POST if request.method == "POST" else {},
+        "form": action,
+    }
+    return render(request, "console/admin_units.html", context, status=400 if errors else 200)
+
+
+@console_view
+@require_http_methods(["GET", "POST"])
+def officers(request: HttpRequest, caller: Caller) -> HttpResponse:
+    """Who works here in which role; invite by a one-time link; withdraw a role."""
+    _admin_only(caller)
+    tenant: Any = request.tenant  # type: ignore[attr-defined]
+    errors: Errors = {}
+    invited_link = ""
+    action = request.POST.get("action", "")
+    if request.method == "POST":
+        try:
+            if action == "invite":
+                unit = _unit(request.POST.get("unit_id", ""))
+                invitation = officer_invite(
+                    tenant=tenant,
+                    username=request.POST.get("username", ""),
+                    email=request.POST.get("email", ""),
+                    role=request.POST.get("role", ""),
+                    unit_id=unit.pk if unit is not None else None,
+                )
+                # Shown once, on this answer: only the link's digest is stored.
+                host = request.get_host().split(":")[0]
+                invited_link = f"{site_root(request, host)}/masuk/{invitation.issued.token}/"
+            elif action in ("withdraw", "restore"):
+                membership = Membership.objects.filter(pk=request.POST.get("membership", "0"), tenant=tenant).first()
+                if membership is None:
+                    raise DjangoValidationError(_("Peran tidak ditemukan."))
+                membership_set_active(membership=membership, active=action == "restore")
+                messages.success(request, _("Peran diubah."))
+                return redirect("web-admin-officers")
+        except DjangoValidationError as exc:
+            errors = service_errors(exc)
+    memberships = list(
+        Membership.objects.filter(tenant=tenant).select_related("user").order_by("user__username", "role")
+    )
+    unit_names = dict(Unit.objects.values_list("pk", "name"))
+    context = {
+        "nav": "konsol",
+        "page": "admin",
+        "memberships": [(m, unit_names.get(m.unit_id or 0, "")) for m in memberships],
+        "roles": ASSIGNABLE,
+        "units": Unit.objects.filter(is_active=True).order_by("path"),
+        "errors": errors,
+        "values": request.POST if request.method == "POST" and errors else {},
+        "invited_link": invited_link,
+    }
+    return render(request, "console/admin_officers.html", context, status=400 if errors else 200)
+
+
+@console_view
+@require_http_methods(["GET", "POST"])
+def calendar(request: HttpRequest, caller: Caller) -> HttpResponse:
+    """This Pemda's regional holidays, cuti bersama and substitute working days."""
+    _admin_only(caller)
+    errors: Errors = {}
+    if request.method == "POST":
+        day = parse_date(request.POST.get("date", ""))
+        kind = request.POST.get("kind", "")
+        name = request.POST.get("name", "").strip()
+        if day is None:
+            errors["date"] = [_("Tanggal tidak sah.")]
+        if kind not in CalendarDayKind.values:
+            errors["kind"] = [_("Pilih jenis hari.")]
+        if not name:
+            errors["name"] = [_("Nama hari wajib diisi.")]
+        if not errors:
+            calendar_day_set(actor=caller.actor, date=day, kind=kind, name=name)
+            messages.success(request, _("Kalender kerja diperbarui; tenggat baru mengikutinya."))
+            return redirect("web-admin-calendar")
+    context = {
+        "nav": "konsol",
+        "page": "admin",
+        "days": CalendarDay.objects.order_by("-date")[:200],
+        "kinds": CalendarDayKind.choices,
+        "errors": errors,
+        "values": request.POST if request.method == "POST" else {},
+    }
+    return render(request, "console/admin_calendar.html", context, status=400 if errors else 200)
