@@ -56,7 +56,6 @@ class Status(models.TextChoices):
 # reports (spam, invalid) and merged duplicates stay out. Rahasia reports never enter it.
 PUBLIC_STATUSES = (Status.DISPOSED, Status.ANSWERED, Status.CLOSED, Status.REFERRED)
 PUBLIC_PRIVACY = (Privacy.PUBLIC, Privacy.ANONIM)
-_PUBLIC = models.Q(status__in=PUBLIC_STATUSES, privacy__in=PUBLIC_PRIVACY)
 
 
 class Category(models.Model):
@@ -168,10 +167,6 @@ class Report(models.Model):
                 opclasses=["gin_trgm_ops"],
                 condition=~models.Q(status=Status.SUBMITTED),
             ),
-            # Public monitoring (Pantau), newest first, paged by the last row seen: page 10,000
-            # costs what page 1 does. New reports are not public yet, so intake never touches them.
-            models.Index(fields=["-submitted_at", "-id"], name="report_public_time", condition=_PUBLIC),
-            models.Index(fields=["category", "-submitted_at", "-id"], name="report_public_category", condition=_PUBLIC),
         ]
         constraints = [models.UniqueConstraint(fields=["tracking_id"], name="report_tracking_id_unique")]
 

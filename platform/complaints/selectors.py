@@ -8,7 +8,8 @@ from decimal import Decimal
 
 from django.contrib.postgres.search import TrigramSimilarity
 from django.core.cache import cache
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Greatest
 from django.utils.translation import gettext as _
 
@@ -192,3 +193,28 @@ def _officer_side(report: Report, pemda: str) -> str:
 def public_reports() -> QuerySet[Report]:
     """Reports anyone may browse (Pantau): verified, not rahasia, not merged or archived."""
     return Report.objects.filter(status__in=PUBLIC_STATUSES, privacy__in=PUBLIC_PRIVACY)
+
+
+def public_reports_page(*, reports: QuerySet[Report], after: tuple[datetime, int] | None, size: int) -> list[Report]:
+    """One page of `reports` (public ones, filtered), newest first, after the cursor (submitted_at, id).
+
+    Read as the newest `size` of each public status, merged: each part is one backward scan of
+    report_status_time from the cursor, so page 10,000 costs what page 1 does, and no index
+    exists for public monitoring alone (every new report would pay for it at intake).
+    """
+    parts = []
+    for status in PUBLIC_STATUSES:
+        part = reports.filter(status=status)
+        if after is not None:
+            part = part.filter(
+                # A row comparison: one range of the index, the values passed as parameters.
+                RawSQL(  # noqa: S611
+                    f"({Report._meta.db_table}.submitted_at, {Report._meta.db_table}.id) < (%s, %s)",
+                    after,
+                    output_field=BooleanField(),
+                )
+            )
+        parts.append(part.order_by("-submitted_at", "-id").values_list("submitted_at", "id")[:size])
+    newest = sorted(parts[0].union(*parts[1:], all=True), reverse=True)[:size]
+    found = Report.objects.select_related("category", "unit").in_bulk([pk for _at, pk in newest])
+    return [found[pk] for _at, pk in newest]

@@ -33,6 +33,7 @@ from complaints.models import Category, Privacy, Report, ReportType, Status
 from complaints.selectors import (
     PUBLIC_STATUSES,
     public_reports,
+    public_reports_page,
     report_duplicate_candidates,
     report_handler_name,
     report_timeline,
@@ -391,14 +392,13 @@ def _parse_cursor(raw: str) -> tuple[datetime, int] | None:
 def pantau(request: HttpRequest) -> HttpResponse:
     """Public monitoring, newest first. Pages are addressed by the last report seen (keyset), so
     the thousandth page costs what the first does."""
-    from django.db.models import BooleanField, Q
-    from django.db.models.expressions import RawSQL
+    from django.db.models import Q
 
     params = {
         k: request.GET.get(k, "").strip()
         for k in ("q", "kategori", "status", "unit", "kecamatan", "dari", "sampai", "setelah")
     }
-    reports = public_reports().select_related("category", "unit")
+    reports = public_reports()
     if params["kategori"]:
         reports = reports.filter(category__code=params["kategori"])
     if params["status"] in PUBLIC_STATUSES:
@@ -418,17 +418,7 @@ def pantau(request: HttpRequest) -> HttpResponse:
         match = Q(title__ilike_contains=params["q"]) | Q(text__ilike_contains=params["q"])
         reports = reports.filter(match | Q(tracking_id=tracking_id) if tracking_id else match)
     cursor = _parse_cursor(params["setelah"]) if params["setelah"] else None
-    if cursor is not None:
-        # A row comparison, which the (submitted_at, id) indexes serve as one range scan; the
-        # values travel as parameters.
-        reports = reports.filter(
-            RawSQL(  # noqa: S611
-                f"({Report._meta.db_table}.submitted_at, {Report._meta.db_table}.id) < (%s, %s)",
-                cursor,
-                output_field=BooleanField(),
-            )
-        )
-    page = list(reports.order_by("-submitted_at", "-id")[: PAGE_SIZE + 1])
+    page = public_reports_page(reports=reports, after=cursor, size=PAGE_SIZE + 1)
     has_next = len(page) > PAGE_SIZE
     page = page[:PAGE_SIZE]
     next_query = ""

@@ -99,3 +99,10 @@ def test_the_hub_has_its_own_login_and_console(hub: Pemda) -> None:
     console = client.get("/konsol/").content.decode()
     assert "Onboarding Pemda" in console
     assert client.get("/konsol/onboarding/").status_code == 200
+
+
+def test_each_host_describes_its_own_routes_in_openapi(hub: Pemda, jakarta: Pemda) -> None:
+    at_hub = Client(HTTP_HOST="localhost").get("/api/schema/?format=json").json()["paths"]
+    at_pemda = Client(HTTP_HOST="jakarta.localhost").get("/api/schema/?format=json").json()["paths"]
+    assert "/api/v1/hub/onboarding/" in at_hub and "/api/v1/reports/" not in at_hub
+    assert "/api/v1/reports/" in at_pemda and "/api/v1/hub/onboarding/" not in at_pemda
