@@ -148,13 +148,11 @@ class TimelineEntry:
 
 
 def report_handler_name(report: Report) -> str:
-    """Who works the report now, as a citizen should read it: the SKPD, the Pemda or K/L it was
-    referred to, or the Pemda's verifikator."""
-    if report.status == Status.REFERRED:
-        link = ReferralLink.objects.filter(report_id=report.pk, role=LinkRole.ORIGIN).first()
-        if link is not None and link.receiver_name:
-            return link.receiver_name
-        return str(_("Hub nasional LAPOR!"))
+    """Who works the report now, as a citizen should read it: the Pemda or K/L it was referred to
+    (for the rest of its life), the SKPD it was disposed to, or the Pemda's verifikator."""
+    link = ReferralLink.objects.filter(report_id=report.pk, role=LinkRole.ORIGIN).first()
+    if link is not None:
+        return link.receiver_name or str(_("Hub nasional LAPOR!"))
     if report.unit_id is not None and report.status not in (Status.SUBMITTED, Status.DEFERRED):
         return report.unit.name  # type: ignore[union-attr]
     return str(_("Verifikator %(pemda)s") % {"pemda": current_tenant().name})

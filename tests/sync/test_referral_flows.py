@@ -69,6 +69,11 @@ def test_jakarta_report_about_a_bekasi_road_reaches_bekasi_and_the_answer_comes_
     assert [f["text"] for f in tracked["followups"] if f["is_final"]] == [answer]
     hub_ref = HubReferral.objects.get(tracking_id=submitted["tracking_id"])
     assert (hub_ref.target_code, hub_ref.status) == ("32.75", HubStatus.ANSWERED)
+    # Jakarta's public page names who handles it now, not just "the hub".
+    from django.test import Client
+
+    page = Client(HTTP_HOST="jakarta.localhost").get(f"/lacak/{submitted['tracking_id']}/").content.decode()
+    assert 'id="handler">Kota Bekasi<' in page
 
 
 def test_a_named_reporter_reaches_the_receiver_but_an_anonim_one_never_leaves(

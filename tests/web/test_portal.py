@@ -165,3 +165,17 @@ def test_an_officers_attachment_link_opens_and_a_rahasia_one_is_not_public(api: 
     opened = officer.get(url)
     assert opened.status_code == 200 and opened["Content-Type"] == "image/jpeg"
     assert _browser().get(url).status_code == 404  # rahasia: not for the public
+
+
+def test_a_wrongly_typed_upload_is_refused_with_the_reason_and_nothing_is_stored(jakarta: Pemda) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    browser = _browser()
+    page = browser.get("/lapor/").content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    fake = SimpleUploadedFile("foto.jpg", b"bukan gambar sama sekali, hanya teks", content_type="image/jpeg")
+    sent = browser.post("/lapor/", {"csrfmiddlewaretoken": token, **FORM, "attachments": fake})
+    assert sent.status_code == 400
+    assert 'href="#f-attachments"' in sent.content.decode()
+    with tenant_context(jakarta):
+        assert not Report.objects.filter(title=FORM["title"]).exists()
