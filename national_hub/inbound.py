@@ -6,6 +6,7 @@ Registered in settings.LAPOR_SYNC_HANDLERS["hub"]. The scope of each kind:
   deployment, a K/L system) only under keys it minted (`<peer>/…`).
 - referral.update: only the party that holds the referral now (its current receiver).
 - referral.reply: only the origin's side (the party the hub answers to for this referral).
+- stats.update: a Pemda reports only its own figures.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from national_hub.models import HubReferral
 from national_hub.referrals import hub_referral_prepare, hub_referral_receive, hub_reply_receive, hub_update_receive
 from national_hub.referrals import route_name as _route_name
 from national_hub.routing import Route, route_resolve
+from national_hub.stats import pemda_stats_receive
 from sync.handlers import Received, SenderRefused
 from sync.models import Peer
-from sync.parties import self_name
+from sync.parties import local_pemda, self_name
 
 
 def _is_peer(code: str) -> bool:
@@ -132,6 +134,24 @@ class ReferralReply:
         return hub_reply_receive(message=message, sender=sender)
 
 
+class StatsUpdate:
+    body = (
+        "pemda, name, months {YYYY-MM-01: {categories {code: {counter: n}}, first {bucket: n}, answer {bucket: n}}}:"
+        " a Pemda's monthly totals, whole, for the league tables."
+    )
+
+    def authorize(self, *, message: dict[str, Any], sender: str) -> None:
+        pemda = str(message["body"].get("pemda", ""))
+        # A Pemda of this deployment reports only itself; a peer deployment only Pemda it runs.
+        ok = pemda == sender if not _is_peer(sender) else local_pemda(pemda) is None
+        if not ok or not message["referral"] == f"stats/{pemda}":
+            raise SenderRefused(_("%(s)s hanya boleh melaporkan angkanya sendiri.") % {"s": sender}, "not_origin")
+
+    def apply(self, *, message: dict[str, Any], sender: str) -> str:
+        return pemda_stats_receive(message=message)
+
+
 referral_create = ReferralCreate()
+stats_update = StatsUpdate()
 referral_update = ReferralUpdate()
 referral_reply = ReferralReply()

@@ -77,3 +77,35 @@ class HubFiling(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tracking_id} @ {self.pemda_id}"
+
+
+class PemdaStatsMonth(models.Model):
+    """A Pemda's totals of one month as it last reported them (stats.update), for the league tables."""
+
+    pemda_code = models.CharField(max_length=13)
+    pemda_name = models.CharField(max_length=200)
+    month = models.DateField()
+    version = models.BigIntegerField()
+    # {category code: {counter: n}} and {bucket: n} of the first-response and final-answer times.
+    categories = models.JSONField(default=dict)
+    first_hist = models.JSONField(default=dict)
+    answer_hist = models.JSONField(default=dict)
+    # Totals over the categories, kept beside them so a league table sums plain columns.
+    received = models.IntegerField(default=0)
+    first_n = models.IntegerField(default=0)
+    first_on_time = models.IntegerField(default=0)
+    answered = models.IntegerField(default=0)
+    completed = models.IntegerField(default=0)
+    disposed = models.IntegerField(default=0)
+    rating_sum = models.IntegerField(default=0)
+    rating_n = models.IntegerField(default=0)
+    breaches = models.IntegerField(default=0)
+    open = models.IntegerField(default=0)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["pemda_code", "month"], name="pemda_stats_month_once")]
+        indexes = [models.Index(fields=["month"], name="pemda_stats_month")]
+
+    def __str__(self) -> str:
+        return f"{self.pemda_code} {self.month:%Y-%m} v{self.version}"

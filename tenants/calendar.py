@@ -24,6 +24,9 @@ def _national(year: int, cuti_bersama: bool) -> frozenset[date]:
 
 
 MONDAY_TO_FRIDAY = frozenset({1, 2, 3, 4, 5})
+# Office hours that count as working time (local): a day of eight working hours.
+OFFICE_OPEN, OFFICE_CLOSE = time(8, 0), time(16, 0)
+_DAY_MINUTES = 8 * 60
 _DUE_MEMO_SIZE = 4096
 
 
@@ -94,6 +97,26 @@ class WorkingCalendar:
     def working_days_left(self, now: datetime, due: datetime) -> int:
         """Working days after today's local date up to and including the due date (0 when overdue)."""
         return self.working_days_between(self.local_date(now), self.local_date(due))
+
+    def working_minutes_between(self, start: datetime, end: datetime) -> int:
+        """Working time from `start` to `end` in minutes: office hours (08:00-16:00 local) of
+        working days only, in this Pemda's own zone. A report sent on Friday at 15:00 and answered
+        on Monday at 09:00 took two working hours."""
+        s, e = start.astimezone(self.tz), end.astimezone(self.tz)
+        if e <= s:
+            return 0
+        first, last = s.date(), e.date()
+        if first == last:
+            return self._office_minutes(first, s, e)
+        between = self.working_days_between(first, last - timedelta(days=1))  # days strictly inside
+        return self._office_minutes(first, s, e) + between * _DAY_MINUTES + self._office_minutes(last, s, e)
+
+    def _office_minutes(self, day: date, start: datetime, end: datetime) -> int:
+        if not self.is_working_day(day):
+            return 0
+        opened = max(start, datetime.combine(day, OFFICE_OPEN, tzinfo=self.tz))
+        closed = min(end, datetime.combine(day, OFFICE_CLOSE, tzinfo=self.tz))
+        return max(0, int((closed - opened).total_seconds() // 60))
 
     def working_days_between(self, start: date, end: date) -> int:
         """Working days after `start` up to and including `end` (0 when `end` is not after `start`).

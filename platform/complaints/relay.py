@@ -2,8 +2,8 @@
 
 Publishing one Celery message per notification costs about a millisecond of broker work in
 the request that caused it; the intake benchmark showed that to be the largest single cost of
-taking in a report. Batching moves it off the request. A publish is still not cheap: 1.2 ms of
-CPU with RabbitMQ and 3 ms with the SQLAlchemy broker of a fresh machine (170 notifications,
+taking in a report. Batching (lapor.relay) moves it off the request. A publish is still not
+cheap: 1.2 ms of CPU with RabbitMQ and 3 ms with the SQLAlchemy broker of a fresh machine (170 notifications,
 on their own), and about three times that inside a busy web worker, all of it holding the
 interpreter. At four flushes a second that was ~0.1 ms of every report taken in by a worker
 serving 400 a second (`make bench-intake`: ratio 0.696 with the SQLAlchemy broker against
@@ -16,66 +16,33 @@ still pending after a minute.
 
 from __future__ import annotations
 
-import atexit
-import logging
-import os
-import threading
-import time
-from collections import defaultdict
+from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 
 from lapor.env import env_int
-from tenants.context import current_schema
+from lapor.relay import Relay
 
 FLUSH_SECONDS = env_int("LAPOR_NOTIFY_FLUSH_MS", 1000, minimum=10, maximum=10000) / 1000
-logger = logging.getLogger(__name__)
 
-_lock = threading.Lock()
-_pending: dict[str, list[int]] = defaultdict(list)
-_thread_pid: int | None = None
+
+def _publish(schema: str, ids: list[Any]) -> None:
+    from complaints.tasks import notification_send_batch_task
+
+    options = {"queue": settings.LAPOR_NOTIFICATION_QUEUE} if settings.LAPOR_NOTIFICATION_QUEUE else {}
+    # argsrepr: Celery would otherwise build a repr of every id for its logs and events.
+    notification_send_batch_task.apply_async(
+        args=[ids], headers={"_schema_name": schema}, argsrepr=f"[<{len(ids)} notifications>]", **options
+    )
+
+
+_relay = Relay("notification", flush_seconds=FLUSH_SECONDS, publish=_publish)
 
 
 def notification_send_on_commit(*, notification_id: int) -> None:
-    schema = current_schema()
-    transaction.on_commit(lambda: _enqueue(schema, notification_id))
-
-
-def _enqueue(schema: str, notification_id: int) -> None:
-    global _thread_pid
-    with _lock:
-        _pending[schema].append(notification_id)
-        if _thread_pid != os.getpid():  # first use in this process (also after a fork)
-            _thread_pid = os.getpid()
-            threading.Thread(target=_flush_forever, name="notification-relay", daemon=True).start()
-
-
-def _flush_forever() -> None:
-    while True:
-        time.sleep(FLUSH_SECONDS)
-        try:
-            relay_flush()
-        except Exception:  # broker down: the rows stay pending and the sweep re-sends them
-            logger.exception("notification relay flush failed")
+    _relay.on_commit(notification_id)
 
 
 def relay_flush() -> int:
     """Publish what is queued; returns how many notifications were handed to the broker."""
-    from complaints.tasks import notification_send_batch_task
-
-    with _lock:
-        batches = dict(_pending)
-        _pending.clear()
-    sent = 0
-    options = {"queue": settings.LAPOR_NOTIFICATION_QUEUE} if settings.LAPOR_NOTIFICATION_QUEUE else {}
-    for schema, ids in batches.items():
-        # argsrepr: Celery would otherwise build a repr of every id for its logs and events.
-        notification_send_batch_task.apply_async(
-            args=[ids], headers={"_schema_name": schema}, argsrepr=f"[<{len(ids)} notifications>]", **options
-        )
-        sent += len(ids)
-    return sent
-
-
-atexit.register(relay_flush)
+    return _relay.flush()

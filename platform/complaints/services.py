@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role
 from agencies.models import Unit
+from complaints import events
 from complaints.access import reporter_token_hash
 from complaints.attachments import CheckedFile
 from complaints.audit import Actor, audit_record
@@ -50,7 +51,7 @@ from complaints.notifications import (
     role_holder_ids,
     unit_staff_ids,
 )
-from complaints.referrals.outbound import referral_created, report_changed
+from complaints.referrals.outbound import referral_created, referral_news_send
 from complaints.relay import notification_send_on_commit
 from complaints.selectors import tenant_calendar, tenant_calendar_forget
 from complaints.tracking import tracking_id_new
@@ -99,7 +100,8 @@ def report_save(report: Report, *fields: str, tell_peers: bool = True) -> None:
     report.version += 1
     report.save(update_fields=[*fields, "version"])
     if tell_peers:
-        report_changed(report=report)
+        referral_news_send(report=report)
+    events.report_changed.send(sender=Report, report_id=report.pk)
 
 
 def report_submit(
@@ -215,6 +217,7 @@ def _report_submit(
             report.tracking_id = tracking_id_new()
     if notification_id is not None:
         notification_send_on_commit(notification_id=notification_id)
+    events.report_changed.send(sender=Report, report_id=report.pk)
     return Submission(report=report, reporter_token=token)
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from complaints.events import tenant_sla_processed
 from complaints.notifications import notification_deliver
 from complaints.services import sla_advance
 from deadlines.selectors import due_actions_here, schemas_with_due_actions
@@ -49,6 +50,7 @@ def sla_process_task() -> dict[str, int]:
     for deadline in due_actions_here(now=timezone.now(), limit=SLA_BATCH_SIZE):
         outcome = sla_advance(deadline=deadline)
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    tenant_sla_processed.send(sender=sla_process_task)
     return outcomes
 
 

@@ -90,6 +90,7 @@ TENANT_APPS = [
     "django.contrib.sessions",
     "agencies",
     "complaints",
+    "performance",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -267,6 +268,7 @@ LAPOR_SYNC_HANDLERS = {
         "referral.create": "national_hub.inbound.referral_create",
         "referral.update": "national_hub.inbound.referral_update",
         "referral.reply": "national_hub.inbound.referral_reply",
+        "stats.update": "national_hub.inbound.stats_update",
     },
     "pemda": {
         "referral.deliver": "complaints.referrals.inbound.referral_deliver",

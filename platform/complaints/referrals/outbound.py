@@ -1,7 +1,7 @@
 """What a report change sends to the other end of its referral, written in the change's transaction.
 
 Called by complaints.services (never the other way round): `referral_created` when a report is
-referred (bukan wewenang), `report_changed` on every change of a report that is one end of a
+referred (bukan wewenang), `referral_news_send` on every change of a report that is one end of a
 referral.
 """
 
@@ -66,7 +66,7 @@ def referral_created(*, referral: Referral) -> None:
     """The referral leaves through the outbox, in the transaction of report_refer.
 
     A report that is itself a received referral is not referred on from here: its "bukan
-    wewenang" goes back to the hub as a return (see report_changed), which re-routes it.
+    wewenang" goes back to the hub as a return (see referral_news_send), which re-routes it.
     """
     report = referral.report
     if ReferralLink.objects.filter(report_id=report.pk, role=LinkRole.RECEIVER).exists():
@@ -97,7 +97,7 @@ def referral_created(*, referral: Referral) -> None:
     )
 
 
-def report_changed(*, report: Report) -> None:
+def referral_news_send(*, report: Report) -> None:
     """A receiver's new state goes back towards the origin; at the origin, the reporter's replies
     go on to whoever works the referral."""
     link = ReferralLink.objects.filter(report_id=report.pk).first()

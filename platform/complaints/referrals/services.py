@@ -23,7 +23,7 @@ from complaints.access import reporter_token_hash
 from complaints.audit import Actor, audit_record
 from complaints.models import AuthorKind, Category, FollowUp, LinkRole, Privacy, ReferralLink, Report, Status
 from complaints.notifications import notify_reporter
-from complaints.referrals.outbound import report_changed
+from complaints.referrals.outbound import referral_news_send
 from complaints.selectors import tenant_calendar
 from complaints.tracking import tracking_id_new
 from deadlines.models import DeadlineKind
@@ -211,7 +211,7 @@ def referral_probe_apply(*, message: dict[str, Any], sender: str) -> str:
         return "drift:recreated"
     report = Report.objects.select_for_update().get(pk=link.report_id)
     if report.version > int(message["body"].get("known_version", 0)):
-        report_changed(report=report)
+        referral_news_send(report=report)
         return "drift:resent"
     return "in_step"
 
