@@ -101,6 +101,8 @@ def console_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
 def konsol(request: HttpRequest, caller: Caller) -> HttpResponse:
     if caller.tenant_wide(Action.VERIFY):
         return redirect("web-queue")
+    if any(m.role in ("pimpinan", "auditor") for m in caller.memberships):
+        return redirect("web-kinerja")
     return redirect("web-inbox")
 
 
@@ -373,3 +375,26 @@ def sandi(request: HttpRequest, caller: Caller) -> HttpResponse:
         return redirect("/konsol/")
     errors: Errors = {field: [str(m) for m in messages_] for field, messages_ in form.errors.items()}
     return render(request, "console/password.html", {"nav": "konsol", "errors": errors}, status=400 if errors else 200)
+
+
+@console_view
+def laporan_list(request: HttpRequest, caller: Caller) -> HttpResponse:
+    """The reports the caller may see, filtered as the API's list is (a dashboard figure's drill-down)."""
+    from complaints.filters import ReportFilter
+
+    filtered = ReportFilter(request.GET, queryset=access_reports(caller=caller).order_by("-submitted_at", "-id"))
+    if not filtered.is_valid():
+        errors: Errors = {field: [str(m) for m in messages_] for field, messages_ in filtered.errors.items()}
+        return render(request, "console/list.html", {"nav": "konsol", "errors": errors, "reports": []}, status=400)
+    page = max(1, int(request.GET["halaman"])) if request.GET.get("halaman", "").isdigit() else 1
+    rows = list(filtered.qs[(page - 1) * QUEUE_SIZE : page * QUEUE_SIZE + 1])
+    query = request.GET.copy()
+    query["halaman"] = str(page + 1)
+    context = {
+        "nav": "konsol",
+        "reports": rows[:QUEUE_SIZE],
+        "next_query": query.urlencode() if len(rows) > QUEUE_SIZE else "",
+        "now": timezone.now(),
+        "errors": {},
+    }
+    return render(request, "console/list.html", context)

@@ -16,4 +16,5 @@ def site(request: HttpRequest) -> dict[str, Any]:
         "site_name": tenant.name if tenant is not None else "LAPOR!",
         "site_staff": bool(memberships) and request.user.is_authenticated,
         "site_admin": any(m.role == "tenant_admin" for m in memberships),
+        "site_reader": any(m.role in ("pimpinan", "tenant_admin", "auditor") for m in memberships),
     }

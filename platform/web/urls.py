@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from web import administration, console, files, portal
+from web import administration, console, dashboard, files, portal
 
 urlpatterns = [
     path("", portal.home, name="web-home"),
@@ -22,6 +22,8 @@ urlpatterns = [
     path("konsol/antrean/", console.antrean, name="web-queue"),
     path("konsol/kotak-masuk/", console.kotak_masuk, name="web-inbox"),
     path("konsol/kotak-masuk/disposisi/", console.kotak_masuk_disposisi, name="web-inbox-dispose"),
+    path("konsol/kinerja/", dashboard.kinerja, name="web-kinerja"),
+    path("konsol/laporan/", console.laporan_list, name="web-report-list"),
     path("konsol/laporan/<int:report_id>/", console.laporan, name="web-report"),
     path("konsol/laporan/<int:report_id>/<str:action>/", console.laporan_aksi, name="web-report-act"),
     path("konsol/admin/unit/", administration.units, name="web-admin-units"),

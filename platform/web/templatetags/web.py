@@ -34,3 +34,11 @@ def working_days_to(due: datetime | None) -> int:
 def indent(depth: int) -> str:
     """Dots that show a unit's depth in a flat list of the tree (an option cannot hold markup)."""
     return "· " * max(0, int(depth))
+
+
+@register.filter
+def percent(share: float | None) -> str:
+    """A share 0..1 as a whole percentage; "—" when there is nothing to divide."""
+    if share is None or share == "":
+        return "—"
+    return f"{float(share) * 100:.0f}%"
