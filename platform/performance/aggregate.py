@@ -30,7 +30,7 @@ from complaints.selectors import tenant_calendar
 from deadlines.models import DeadlineKind
 from performance.aggregate_fields import MONTH_COUNTERS
 from performance.measures import Fact, bucket_of, fact_of
-from performance.models import ReportFact, StatsCursor, UnitMonthHistogram, UnitMonthStats, UnitWeekStats
+from performance.models import AreaDayStats, ReportFact, StatsCursor, UnitMonthHistogram, UnitMonthStats, UnitWeekStats
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +66,7 @@ class Deltas:
         self.month: dict[tuple[int, int, date], dict[str, int]] = defaultdict(lambda: dict.fromkeys(_MONTH_COUNTERS, 0))
         self.week: dict[tuple[int, date], dict[str, int]] = defaultdict(lambda: dict.fromkeys(_WEEK_COUNTERS, 0))
         self.hist: dict[tuple[int, date, str, int], int] = defaultdict(int)
+        self.area: dict[tuple[date, int, str], int] = defaultdict(int)
 
     def add(self, fact: Fact, sign: int) -> None:
         month = self.month[(fact.unit_id, fact.category_id, fact.month)]
@@ -80,9 +81,15 @@ class Deltas:
             self.hist[(fact.unit_id, fact.month, "first", bucket_of(fact.first_minutes))] += sign
         if fact.answer_minutes is not None:
             self.hist[(fact.unit_id, fact.month, "answer", bucket_of(fact.answer_minutes))] += sign
+        if fact.day is not None:
+            self.area[(fact.day, fact.category_id, fact.kecamatan)] += sign
 
     def months(self) -> set[date]:
         return {month for (_u, _c, month), values in self.month.items() if any(values.values())}
+
+    def days(self) -> set[tuple[date, int, str]]:
+        """The (day, category, kecamatan) counts that changed."""
+        return {key for key, count in self.area.items() if count}
 
     def write(self) -> None:
         month = [(k, v) for k, v in self.month.items() if any(v.values())]
@@ -111,6 +118,15 @@ class Deltas:
                 ("count",),
                 hist,
                 ("bigint", "date", "text", "smallint", "int"),
+            )
+        area = [(*key, count) for key, count in self.area.items() if count]
+        if area:
+            _upsert(
+                AreaDayStats._meta.db_table,
+                ("day", "category_id", "kecamatan"),
+                ("received",),
+                area,
+                ("date", "bigint", "text", "int"),
             )
 
 
@@ -142,7 +158,7 @@ def _facts_now(report_ids: Iterable[int]) -> dict[int, Fact]:
     reopened = set(AuditEvent.objects.filter(report_id__in=ids, action="reopened").values_list("report_id", flat=True))
     columns = (
         "id", "unit_id", "category_id", "status", "submitted_at", "verified_at", "verify_due_at", "disposed_at",
-        "first_response_at", "response_due_at", "answered_at", "rating",
+        "first_response_at", "response_due_at", "answered_at", "rating", "kecamatan",
     )  # fmt: skip
     return {
         r.pk: fact_of(r, calendar=calendar, breaches=breaches.get(r.pk, 0), reopened=r.pk in reopened)
@@ -217,6 +233,7 @@ def stats_rebuild() -> int:
     UnitMonthStats.objects.all().delete()
     UnitMonthHistogram.objects.all().delete()
     UnitWeekStats.objects.all().delete()
+    AreaDayStats.objects.all().delete()
     last = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     ids = list(Report.objects.order_by("pk").values_list("pk", flat=True))
     months: set[date] = set()

@@ -100,6 +100,8 @@ class Fact:
     rating: int | None
     breaches: int
     open: bool
+    day: date | None = None  # local day of submission (the early warning's and open data's counts)
+    kecamatan: str = ""
 
 
 def fact_of(report: Any, *, calendar: WorkingCalendar, breaches: int, reopened: bool) -> Fact:
@@ -133,6 +135,8 @@ def fact_of(report: Any, *, calendar: WorkingCalendar, breaches: int, reopened: 
         rating=report.rating,
         breaches=breaches,
         open=disposed and report.status == "disposed",
+        day=local_day,
+        kecamatan=(report.kecamatan or "")[:100],
     )
 
 

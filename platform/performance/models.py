@@ -39,6 +39,8 @@ class ReportFact(models.Model):
     rating = models.SmallIntegerField(null=True)
     breaches = models.SmallIntegerField(default=0)
     open = models.BooleanField(default=False)
+    day = models.DateField(null=True)
+    kecamatan = models.CharField(max_length=100, default="")
 
     def __str__(self) -> str:
         return f"report {self.report_id} @ unit {self.unit_id}"
@@ -105,3 +107,20 @@ class UnitWeekStats(models.Model):
 
     def __str__(self) -> str:
         return f"unit {self.unit_id} week of {self.week}"
+
+
+class AreaDayStats(models.Model):
+    """Reports received per local day, category and kecamatan ("" when the reporter named none):
+    the early warning's history and the open data's counts."""
+
+    day = models.DateField()
+    category_id = models.BigIntegerField()
+    kecamatan = models.CharField(max_length=100, default="")
+    received = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "category_id", "kecamatan"], name="areaday_once")]
+        indexes = [models.Index(fields=["category_id", "day"], name="areaday_category")]
+
+    def __str__(self) -> str:
+        return f"{self.day} category {self.category_id} {self.kecamatan or '-'}"

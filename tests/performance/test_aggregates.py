@@ -3,14 +3,16 @@ and sent to the hub, whose league table sums them without reading any Pemda's sc
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django_tenants.utils import tenant_context
 
 from national_hub.models import PemdaStatsMonth
-from performance.aggregate import stats_drain, stats_rebuild
-from performance.models import ReportFact, UnitMonthHistogram, UnitMonthStats, UnitWeekStats
+from performance.aggregate import stats_drain
+from performance.models import AreaDayStats, ReportFact, UnitMonthHistogram, UnitMonthStats, UnitWeekStats
 from sync.delivery import outbox_sweep
 from tenants.models import Pemda
 from tests.complaints.conftest import Api
@@ -27,6 +29,8 @@ def _figures() -> dict[str, Any]:
                                                                                   "bucket", "count")),
         "week": sorted(UnitWeekStats.objects.values_list("unit_id", "week", "received", "first_n", "first_on_time",
                                                          "answered")),
+        "area": sorted(AreaDayStats.objects.filter(received__gt=0).values_list("day", "category_id", "kecamatan",
+                                                                                "received")),
         "facts": sorted(ReportFact.objects.values_list()),
     }  # fmt: skip
 
@@ -67,7 +71,11 @@ def test_the_drain_counts_what_happened_and_a_rebuild_gives_the_same_figures(
         assert (received, first_n, reopened, rating_n) == (2, 1, 1, 0)
         assert sum(row[3] for row in drained["month"]) == 5  # every report received, the queue's too
         assert stats_drain() == 0  # nothing new: nothing to take
-        stats_rebuild()
+        assert sum(row[3] for row in drained["area"]) == 5
+    out = io.StringIO()
+    call_command("performance_rebuild", schema=jakarta.schema_name, stdout=out)
+    assert "5 reports counted" in out.getvalue()
+    with tenant_context(jakarta):
         assert _figures() == drained
 
 

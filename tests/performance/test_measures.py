@@ -22,7 +22,7 @@ def _report(**fields: object) -> SimpleNamespace:
         "disposed_at": datetime(2026, 12, 4, 8, 0, tzinfo=UTC),
         "first_response_at": datetime(2026, 12, 7, 2, 0, tzinfo=UTC),
         "response_due_at": datetime(2026, 12, 11, 16, 59, tzinfo=UTC),
-        "answered_at": datetime(2026, 12, 9, 3, 0, tzinfo=UTC),
+        "answered_at": datetime(2026, 12, 9, 3, 0, tzinfo=UTC), "kecamatan": "Gambir",
     }  # fmt: skip
     return SimpleNamespace(**{**base, **fields})
 
@@ -51,6 +51,7 @@ def test_the_same_moments_are_counted_in_the_pemdas_own_zone() -> None:
     assert fact.first_minutes == 120
     # Submitted Tuesday 07:30 WITA but Monday 30 Nov in UTC: the month is the Pemda's own.
     assert fact.month == date(2026, 12, 1)
+    assert (fact.day, fact.kecamatan) == (date(2026, 12, 1), "Gambir")
 
 
 def test_a_report_not_yet_disposed_counts_as_received_only() -> None:
