@@ -16,7 +16,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from national_hub.models import HubReferral
+from national_hub.kl_stats import kl_stats_recount
+from national_hub.models import HubReferral, TargetKind
 from national_hub.referrals import hub_referral_prepare, hub_referral_receive, hub_reply_receive, hub_update_receive
 from national_hub.referrals import route_name as _route_name
 from national_hub.routing import Route, route_resolve
@@ -98,6 +99,9 @@ class ReferralCreate:
             known.add(one.message["referral"])
             outcomes[one.id] = outcome
         HubReferral.objects.bulk_create(records)
+        for hub_ref in records:
+            if hub_ref.target_kind == TargetKind.KL:
+                kl_stats_recount(hub_ref)
         return outcomes
 
 

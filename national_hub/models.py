@@ -49,6 +49,8 @@ class HubReferral(models.Model):
     followups = models.JSONField(default=list)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
+    # When the current receiver got it: a K/L's response time runs from here.
+    routed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         # Created by sync's migrations before the hub's rules moved here; the table stays.
@@ -109,3 +111,84 @@ class PemdaStatsMonth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pemda_code} {self.month:%Y-%m} v{self.version}"
+
+
+class KlReferralFact(models.Model):
+    """What one referral contributes to its K/L's figures now (national_hub.kl_stats)."""
+
+    referral_key = models.CharField(max_length=80, unique=True)
+    target_code = models.CharField(max_length=40)
+    category_code = models.CharField(max_length=40)
+    month = models.DateField()  # month (WIB) it was routed to the K/L
+    first_minutes = models.IntegerField(null=True)
+    first_on_time = models.BooleanField(default=False)
+    answer_minutes = models.IntegerField(null=True)
+    completed = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"{self.referral_key} @ {self.target_code}"
+
+
+class KlStatsMonth(models.Model):
+    """Counters of the referrals one K/L works, by category and month routed (the K/L league)."""
+
+    target_code = models.CharField(max_length=40)
+    category_code = models.CharField(max_length=40)
+    month = models.DateField()
+    received = models.IntegerField(default=0)
+    first_n = models.IntegerField(default=0)
+    first_on_time = models.IntegerField(default=0)
+    answered = models.IntegerField(default=0)
+    completed = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["target_code", "category_code", "month"], name="kl_stats_month_once")
+        ]
+        indexes = [models.Index(fields=["month"], name="kl_stats_month")]
+
+    def __str__(self) -> str:
+        return f"{self.target_code} {self.category_code} {self.month:%Y-%m}"
+
+
+class KlStatsHistogram(models.Model):
+    """How many referrals a K/L answered in how many working hours (a bucket), by month and measure."""
+
+    target_code = models.CharField(max_length=40)
+    month = models.DateField()
+    measure = models.CharField(max_length=8)  # "first" | "answer"
+    bucket = models.SmallIntegerField()
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["target_code", "month", "measure", "bucket"], name="kl_hist_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target_code} {self.month:%Y-%m} {self.measure}[{self.bucket}]"
+
+
+class HubSpikeAlert(models.Model):
+    """A spike a Pemda flagged (spike.alert through sync), shown in the hub console's early warning."""
+
+    pemda_code = models.CharField(max_length=13)
+    pemda_name = models.CharField(max_length=200)
+    alert_id = models.BigIntegerField()  # the Pemda's own SpikeAlert id
+    version = models.BigIntegerField(default=0)
+    category_code = models.CharField(max_length=40)
+    category_label = models.CharField(max_length=120)
+    kecamatan = models.CharField(max_length=100, blank=True)
+    first_day = models.DateField()
+    last_day = models.DateField()
+    count = models.IntegerField()
+    usual_low = models.IntegerField()
+    usual_high = models.IntegerField()
+    received_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["pemda_code", "alert_id"], name="hub_spike_once")]
+        indexes = [models.Index(fields=["-last_day"], name="hub_spike_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.pemda_code} {self.category_code} {self.first_day}"

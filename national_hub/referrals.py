@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lapor.errors import InvalidTransition
+from national_hub.kl_stats import kl_stats_recount
 from national_hub.models import HubReferral, HubStatus, TargetKind
 from national_hub.registry.models import Instansi
 from national_hub.routing import TRIAGE, Route, route_resolve
@@ -65,6 +66,7 @@ def _assign(hub_ref: HubReferral, route: Route, now: datetime) -> None:
         return
     hub_ref.status = HubStatus.ROUTED
     hub_ref.triage_due_at = None
+    hub_ref.routed_at = now
     if route.kind in (TargetKind.PEMDA, TargetKind.PEER):
         # K/L working in the hub console need no message: the referral is already here.
         outbox_write(
@@ -82,6 +84,7 @@ def _tell_origin(hub_ref: HubReferral, *, status: str, reason: str = "", receive
     hub_ref.version += 1
     hub_ref.updated_at = timezone.now()
     hub_ref.save()
+    kl_stats_recount(hub_ref)
     hub_origin_update_write(hub_ref, status=status, reason=reason, receiver_name=receiver_name)
 
 
@@ -109,6 +112,7 @@ def hub_referral_receive(*, message: dict[str, Any], sender: str) -> str:
         return "duplicate"
     hub_ref, outcome = hub_referral_prepare(message=message, sender=sender)
     hub_ref.save()
+    kl_stats_recount(hub_ref)
     return outcome
 
 

@@ -94,7 +94,7 @@ class Deltas:
     def write(self) -> None:
         month = [(k, v) for k, v in self.month.items() if any(v.values())]
         if month:
-            _upsert(
+            sums_add(
                 UnitMonthStats._meta.db_table,
                 ("unit_id", "category_id", "month"),
                 _MONTH_COUNTERS,
@@ -103,7 +103,7 @@ class Deltas:
             )
         week = [(k, v) for k, v in self.week.items() if any(v.values())]
         if week:
-            _upsert(
+            sums_add(
                 UnitWeekStats._meta.db_table,
                 ("unit_id", "week"),
                 _WEEK_COUNTERS,
@@ -112,7 +112,7 @@ class Deltas:
             )
         hist = [(*key, count) for key, count in self.hist.items() if count]
         if hist:
-            _upsert(
+            sums_add(
                 UnitMonthHistogram._meta.db_table,
                 ("unit_id", "month", "measure", "bucket"),
                 ("count",),
@@ -121,7 +121,7 @@ class Deltas:
             )
         area = [(*key, count) for key, count in self.area.items() if count]
         if area:
-            _upsert(
+            sums_add(
                 AreaDayStats._meta.db_table,
                 ("day", "category_id", "kecamatan"),
                 ("received",),
@@ -130,7 +130,7 @@ class Deltas:
             )
 
 
-def _upsert(
+def sums_add(
     table: str, keys: tuple[str, ...], counters: tuple[str, ...], rows: list[tuple[Any, ...]], types: tuple[str, ...]
 ) -> None:
     """Add `rows`' counters to the sums, one statement: INSERT … SELECT unnest … ON CONFLICT DO UPDATE."""

@@ -30,7 +30,7 @@ with fewer than MIN_REPORTS reports is "data belum cukup" rather than first or l
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -163,14 +163,14 @@ def _poisson_interval(observed: int) -> tuple[float, float]:
     return max(0.0, low), high
 
 
-def rank_units(rows: Iterable[tuple[int, int, int, int]]) -> list[Ranked]:
+def rank_units(rows: Iterable[tuple[int, Hashable, int, int]]) -> list[Ranked]:
     """Rank units from (unit_id, category_id, responded, on_time) rows of one period.
 
     Best first: by the lower end of the standardised ratio's interval; units without enough
     reports last, as "data belum cukup", in no judged order.
     """
     rows = list(rows)
-    per_category: dict[int, list[int]] = {}
+    per_category: dict[Hashable, list[int]] = {}
     for _unit, category, responded, on_time in rows:
         total = per_category.setdefault(category, [0, 0])
         total[0] += responded

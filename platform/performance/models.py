@@ -124,3 +124,24 @@ class AreaDayStats(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} category {self.category_id} {self.kecamatan or '-'}"
+
+
+class SpikeAlert(models.Model):
+    """A day whose reports of one category (in the whole Pemda, or one kecamatan) far exceed the
+    same weekday's history (performance.warning): flagged once, and extended while it lasts."""
+
+    category_id = models.BigIntegerField()
+    kecamatan = models.CharField(max_length=100, default="")  # "": the whole Pemda
+    first_day = models.DateField()
+    last_day = models.DateField()
+    count = models.IntegerField()  # the highest day's count so far
+    usual_low = models.IntegerField()
+    usual_high = models.IntegerField()
+    flagged_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["category_id", "kecamatan", "first_day"], name="spike_once")]
+        indexes = [models.Index(fields=["-last_day"], name="spike_recent")]
+
+    def __str__(self) -> str:
+        return f"category {self.category_id} {self.kecamatan or '*'} {self.first_day}..{self.last_day}"

@@ -6,8 +6,6 @@ exports to CSV and Excel, and the charts are drawn on the server (web.charts).
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, timedelta
 from typing import Any
 
@@ -33,6 +31,7 @@ from performance.selectors import (
 )
 from web.charts import ratio_bars, weekly_columns
 from web.console import console_view
+from web.exports import table_download
 
 # Who reads the dashboard: the leaders, the Pemda's admin and its auditors.
 READERS = {Role.PIMPINAN, Role.TENANT_ADMIN, Role.AUDITOR}
@@ -107,32 +106,6 @@ def _labelled(header: list[str], rows: list[list[Any]]) -> tuple[list[str], list
     return header, [list(zip(header, row, strict=True)) for row in rows]
 
 
-def _export(name: str, fmt: str, header: list[str], rows: list[list[Any]]) -> HttpResponse:
-    if fmt == "xlsx":
-        from openpyxl import Workbook
-
-        book = Workbook()
-        sheet = book.active
-        assert sheet is not None
-        sheet.title = name[:31]
-        sheet.append(header)
-        for row in rows:
-            sheet.append(row)
-        out = io.BytesIO()
-        book.save(out)
-        response = HttpResponse(
-            out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        )
-    else:
-        text = io.StringIO()
-        writer = csv.writer(text)
-        writer.writerow(header)
-        writer.writerows(rows)
-        response = HttpResponse(text.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="kinerja-{name}.{"xlsx" if fmt == "xlsx" else "csv"}"'
-    return response
-
-
 def _page_rows(figures: list[UnitFigures], period: Period, base: dict[str, str]) -> list[dict[str, Any]]:
     parents = set(
         Unit.objects.filter(parent_id__in=[f.unit.pk for f in figures if f.unit]).values_list("parent_id", flat=True)
@@ -177,7 +150,7 @@ def kinerja(request: HttpRequest, caller: Caller) -> HttpResponse:
             "minggu": lambda: _weeks_table(parent),
         }
         table = params["tabel"] if params["tabel"] in tables else "peringkat"
-        return _export(table, params["format"], *tables[table]())
+        return table_download(f"kinerja-{table}", params["format"], *tables[table]())
     judged = [f for f in figures if f.ranked and f.ranked.enough]
     weeks = weekly_trend(unit=parent)
     base = {k: v for k, v in params.items() if k in ("dari", "sampai", "unit") and v}
