@@ -155,7 +155,26 @@ class StatsUpdate:
         return pemda_stats_receive(message=message)
 
 
+class SpikeAlert:
+    body = (
+        "pemda, name, alert (the Pemda's id), category, category_label, kecamatan, first_day, last_day, count,"
+        " usual_low, usual_high: an early-warning spike the Pemda flagged (performance.warning)."
+    )
+
+    def authorize(self, *, message: dict[str, Any], sender: str) -> None:
+        pemda = str(message["body"].get("pemda", ""))
+        ok = pemda == sender if not _is_peer(sender) else local_pemda(pemda) is None
+        if not ok or not str(message["referral"]).startswith(f"spike/{pemda}/"):
+            raise SenderRefused(_("%(s)s hanya boleh melaporkan angkanya sendiri.") % {"s": sender}, "not_origin")
+
+    def apply(self, *, message: dict[str, Any], sender: str) -> str:
+        from national_hub.early_warning import hub_spike_receive
+
+        return hub_spike_receive(message=message)
+
+
 referral_create = ReferralCreate()
+spike_alert = SpikeAlert()
 stats_update = StatsUpdate()
 referral_update = ReferralUpdate()
 referral_reply = ReferralReply()

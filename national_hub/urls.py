@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from national_hub import apis, league, portal
+from national_hub import apis, early_warning, league, portal
 from national_hub.console import hub_console, onboarding_console
 from web import console as staff
 from web import portal as web_portal
@@ -19,6 +19,7 @@ urlpatterns = [
     path("konsol/", hub_console, name="hub-console"),
     path("konsol/onboarding/", onboarding_console, name="hub-onboarding-console"),
     path("konsol/liga/", league.league, name="hub-league"),
+    path("konsol/peringatan/", early_warning.early_warning, name="hub-early-warning"),
     path("api/v1/hub/onboarding/", apis.OnboardingApi.as_view(), name="hub-onboarding"),
     path("api/v1/hub/pemda/<str:code>/archive/", apis.PemdaArchiveApi.as_view(), name="hub-pemda-archive"),
     path("api/v1/hub/pemda/<str:code>/unarchive/", apis.PemdaUnarchiveApi.as_view(), name="hub-pemda-unarchive"),

@@ -269,6 +269,7 @@ LAPOR_SYNC_HANDLERS = {
         "referral.update": "national_hub.inbound.referral_update",
         "referral.reply": "national_hub.inbound.referral_reply",
         "stats.update": "national_hub.inbound.stats_update",
+        "spike.alert": "national_hub.inbound.spike_alert",
     },
     "pemda": {
         "referral.deliver": "complaints.referrals.inbound.referral_deliver",

@@ -30,7 +30,16 @@ from complaints.selectors import tenant_calendar
 from deadlines.models import DeadlineKind
 from performance.aggregate_fields import MONTH_COUNTERS
 from performance.measures import Fact, bucket_of, fact_of
-from performance.models import AreaDayStats, ReportFact, StatsCursor, UnitMonthHistogram, UnitMonthStats, UnitWeekStats
+from performance.models import (
+    AreaDayStats,
+    ReportFact,
+    SpikeAlert,
+    StatsCursor,
+    UnitMonthHistogram,
+    UnitMonthStats,
+    UnitWeekStats,
+)
+from performance.warning import spikes_check, spikes_notify
 
 logger = logging.getLogger(__name__)
 
@@ -170,8 +179,8 @@ def _fact_from_row(row: ReportFact) -> Fact:
     return Fact(**{name: getattr(row, name) for name in _FACT_FIELDS})
 
 
-def stats_recount(report_ids: Iterable[int]) -> set[date]:
-    """Count these reports again and apply the differences; returns the months whose sums changed.
+def stats_recount(report_ids: Iterable[int]) -> Deltas:
+    """Count these reports again and apply the differences; returns them (the months and days changed).
 
     Call inside a transaction that holds the cursor (stats_drain) or the whole rebuild.
     """
@@ -197,7 +206,7 @@ def stats_recount(report_ids: Iterable[int]) -> set[date]:
     gone = [i for i in before if i not in after]
     if gone:
         ReportFact.objects.filter(report_id__in=gone).delete()
-    return deltas.months()
+    return deltas
 
 
 def stats_drain(*, batch: int = DRAIN_BATCH) -> int:
@@ -216,13 +225,17 @@ def stats_drain(*, batch: int = DRAIN_BATCH) -> int:
             )
             if not events:
                 return taken
-            months = stats_recount(r for _pk, r in events if r is not None)
+            deltas = stats_recount(r for _pk, r in events if r is not None)
+            months = deltas.months()
+            spikes_check(deltas.days())
             cursor.last_event_id = events[-1][0]
             cursor.updated_at = timezone.now()
             cursor.save(update_fields=["last_event_id", "updated_at"])
             stats_published(months=months, version=cursor.last_event_id)
         taken += len(events)
         if len(events) < batch:
+            if SpikeAlert.objects.filter(notified_at__isnull=True).exists():
+                spikes_notify()
             return taken
 
 
@@ -238,7 +251,7 @@ def stats_rebuild() -> int:
     ids = list(Report.objects.order_by("pk").values_list("pk", flat=True))
     months: set[date] = set()
     for start in range(0, len(ids), DRAIN_BATCH):
-        months |= stats_recount(ids[start : start + DRAIN_BATCH])
+        months |= stats_recount(ids[start : start + DRAIN_BATCH]).months()
     StatsCursor.objects.update_or_create(pk=1, defaults={"last_event_id": last, "updated_at": timezone.now()})
     stats_published(months=months, version=last)
     return len(ids)

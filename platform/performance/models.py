@@ -138,6 +138,9 @@ class SpikeAlert(models.Model):
     usual_low = models.IntegerField()
     usual_high = models.IntegerField()
     flagged_at = models.DateTimeField()
+    # When the Pemda's pimpinan were e-mailed (None: still to do; the next drain retries).
+    notified_at = models.DateTimeField(null=True)
+    version = models.IntegerField(default=1)  # bumped on every change the hub must see
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["category_id", "kecamatan", "first_day"], name="spike_once")]

@@ -29,6 +29,7 @@ from performance.selectors import (
     skpd_figures,
     weekly_trend,
 )
+from performance.warning import spikes_recent
 from web.charts import ratio_bars, weekly_columns
 from web.console import console_view
 from web.exports import table_download
@@ -165,6 +166,7 @@ def kinerja(request: HttpRequest, caller: Caller) -> HttpResponse:
         "fastest": judged[:3],
         "slowest": list(reversed(judged[-3:])) if len(judged) > 3 else [],
         "totals": pemda_totals(period=period),
+        "spikes": spikes_recent(),
         "months": _labelled(*_months_table(period, parent)),
         "weeks": _labelled(*_weeks_table(parent)),
         "min_reports": MIN_REPORTS,
