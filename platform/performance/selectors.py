@@ -8,13 +8,12 @@ clocks alone.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Sum
+from django.db.models import Count, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -185,15 +184,17 @@ def skpd_figures(*, period: Period, parent: Unit | None = None) -> list[UnitFigu
 
 
 def overdue_now(units: Iterable[int]) -> list[tuple[int, int]]:
-    """(unit id, reports past their first-response deadline now) from the open clocks."""
+    """(unit id, reports past their first-response deadline now) from the open clocks, in one query."""
     due = DueDeadline.objects.filter(
         schema_name=current_schema(), kind=DeadlineKind.RESPONSE, due_at__lt=timezone.now()
-    ).values_list("report_id", flat=True)
-    counts: dict[int, int] = defaultdict(int)
-    wanted = set(units)
-    for unit_id in Report.objects.filter(pk__in=list(due), unit_id__in=wanted).values_list("unit_id", flat=True):
-        counts[unit_id] += 1
-    return list(counts.items())
+    ).values("report_id")
+    counts: Any = (
+        Report.objects.filter(pk__in=Subquery(due), unit_id__in=list(units))
+        .values("unit_id")
+        .annotate(n=Count("id"))
+        .values_list("unit_id", "n")
+    )
+    return list(counts)
 
 
 def pemda_totals(*, period: Period) -> dict[str, Any]:

@@ -8,9 +8,11 @@ finds no serious or critical accessibility violation. Screenshots land in var/sc
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from typing import Any
 
+import psycopg2
 import pytest
 from django.db import connection
 
@@ -29,7 +31,9 @@ def site(django_db_setup: Any, django_db_blocker: Any) -> Iterator[Site]:
     browser_or_skip()
     with django_db_blocker.unblock():
         base = database_url(connection.settings_dict)
-    with running_site(base, "lapor_test_browser", ["31", "32", "32.75"]) as running:
+        # Named after this run's test database, so two runs on one server never share a site.
+        name = f"{connection.settings_dict['NAME']}_browser"
+    with running_site(base, name, ["31", "32", "32.75"]) as running:
         yield running
 
 
@@ -274,3 +278,97 @@ def test_the_api_docs_render_from_the_apps_own_assets(browser: Any, site: Site) 
     # Swagger UI itself comes from drf-spectacular-sidecar, served here: no CDN at run time.
     assert [url for url in requested if not url.startswith(f"http://{JAKARTA}:{site.port}/")] == []
     screenshot(page, "10-api-docs")
+
+
+def _seed_two_units(site: Site) -> dict[str, int]:
+    """Dinas SDA with 30 answers (20 on time), Bina Marga with 19 (all on time) and one still open,
+    a pimpinan; returns the open report's id. Through the API, then the late ones made late."""
+    deployment = site.deployment
+    deployment.manage("shell", "-c", _SEED_UNITS)
+    units = dict(deployment.query("SELECT code, id FROM pemda_31.agencies_unit WHERE code IN ('DBM', 'SDA')"))
+    ids: dict[str, list[int]] = {"DBM": [], "SDA": []}
+    for code, count in (("DBM", 20), ("SDA", 30)):
+        for i in range(count):
+            status, made = deployment.call("POST", "/api/v1/reports/", host=JAKARTA, body={
+                "type": "pengaduan", "category": "banjir", "title": f"Genangan di jalan {code} nomor {i}",
+                "text": "Air menggenang setinggi mata kaki sejak pagi dan tidak surut.", "privacy": "public",
+            })  # fmt: skip
+            assert status == 201, made
+            (row,) = deployment.query(
+                "SELECT id FROM pemda_31.complaints_report WHERE tracking_id = %s", (made["tracking_id"],)
+            )
+            status, _ = deployment.call(
+                "POST", f"/api/v1/officer/reports/{row[0]}/verify/", host=JAKARTA, user="verif31",
+                body={"unit_id": units[code]},
+            )  # fmt: skip
+            assert status == 200
+            ids[code].append(row[0])
+    for code, officer in (("DBM", "petugas31"), ("SDA", "petugassda")):
+        answered = ids[code][:-1] if code == "DBM" else ids[code]
+        for report_id in answered:
+            status, _ = deployment.call(
+                "POST", f"/api/v1/officer/reports/{report_id}/followups/", host=JAKARTA, user=officer,
+                body={"text": "Saluran sudah dibersihkan dan air surut.", "final": True},
+            )  # fmt: skip
+            assert status == 201
+    # Ten of SDA's answers came after their deadline.
+    conn = psycopg2.connect(deployment.database_url)
+    with conn, conn.cursor() as cursor:
+        cursor.execute(
+            "UPDATE pemda_31.complaints_report SET response_due_at = first_response_at - interval '1 hour'"
+            " WHERE id IN %s",
+            (tuple(ids["SDA"][:10]),),
+        )
+    conn.close()
+    deployment.manage("performance_rebuild", "--schema", "pemda_31")
+    return {"open": ids["DBM"][-1]}
+
+
+_SEED_UNITS = """
+from django.contrib.auth.models import User
+from django_tenants.utils import tenant_context
+from accounts.models import Membership, Role
+from agencies.services import unit_ensure
+from tenants.models import Pemda
+jakarta = Pemda.objects.get(code="31")
+with tenant_context(jakarta):
+    sda = unit_ensure(code="SDA", name="Dinas Sumber Daya Air", kind="dinas")
+for name, role, unit in (("petugassda", Role.UNIT_OFFICER, sda.pk), ("pimpinan31", Role.PIMPINAN, None)):
+    user = User.objects.filter(username=name).first() or User.objects.create_user(name, password="sandi-uji-123")
+    Membership.objects.get_or_create(user=user, tenant=jakarta, role=role, unit_id=unit)
+"""
+
+
+def test_a_unit_that_answers_moves_up_the_pimpinans_ranking_within_a_minute(browser: Any, site: Site) -> None:
+    seeded = _seed_two_units(site)
+    site.deployment.worker()  # drains the figures the relay queues after each change
+    pimpinan = _sign_in(browser, site, "pimpinan31")
+    assert pimpinan.url.endswith("/konsol/kinerja/")
+    ranking = pimpinan.locator("table.ranking")
+    sda = ranking.locator("tr", has_text="Dinas Sumber Daya Air")
+    dbm = ranking.locator("tr", has_text="Dinas Bina Marga")
+    assert sda.get_attribute("data-rank") == "1"
+    assert dbm.get_attribute("data-rank") is None and "data belum cukup" in dbm.inner_text()
+    assert audit(pimpinan) == []
+    screenshot(pimpinan, "10-kinerja-sebelum")
+
+    # Bina Marga answers its open report, on time, from its console.
+    officer = _sign_in(browser, site, "petugas31")
+    officer.goto(site.url(JAKARTA, f"/konsol/laporan/{seeded['open']}/"))
+    officer.get_by_label("Tindak lanjut").fill("Gorong-gorong sudah dikuras; genangan hilang.")
+    officer.get_by_label(re.compile("Ini jawaban akhir")).check()
+    officer.get_by_role("button", name="Kirim tanggapan").click()
+    assert "Tanggapan terkirim ke pelapor." in officer.locator(".messages").inner_text()
+    answered = time.monotonic()
+
+    # Its twentieth answer, all on time: now judged, and first, above SDA's 20 of 30.
+    while time.monotonic() - answered < 60:
+        pimpinan.reload()
+        if pimpinan.locator("table.ranking tr", has_text="Dinas Bina Marga").get_attribute("data-rank") == "1":
+            break
+        time.sleep(1)
+    assert dbm.get_attribute("data-rank") == "1", "the dashboard did not count the answer within 60 s"
+    assert sda.get_attribute("data-rank") == "2"
+    screenshot(pimpinan, "11-kinerja-sesudah")
+    pimpinan.set_viewport_size({"width": 390, "height": 844})
+    screenshot(pimpinan, "12-kinerja-phone")
