@@ -67,6 +67,7 @@ def test_every_literal_translate_tag_of_the_templates_is_in_the_catalogue() -> N
     missing = []
     for template in (REPO / "platform").rglob("templates/**/*.html"):
         for text in re.findall(r'{%\s*translate\s+"([^"]+)"', template.read_text(encoding="utf-8")):
-            if text not in known:
+            # The tag looks a literal up with its percent signs doubled, as makemessages wrote it.
+            if text not in known and text.replace("%", "%%") not in known:
                 missing.append(f"{template.name}: {text}")
     assert missing == [], "run `make messages`"
