@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django.db.models import CharField, Lookup, Q, QuerySet, TextField
+from django.db.models import CharField, F, Lookup, Q, QuerySet, TextField
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -45,10 +45,38 @@ class ReportFilter(django_filters.FilterSet):
     submitted_from = django_filters.IsoDateTimeFilter(field_name="submitted_at", lookup_expr="gte")
     submitted_to = django_filters.IsoDateTimeFilter(field_name="submitted_at", lookup_expr="lte")
     q = django_filters.CharFilter(method="filter_text", label=_("cari teks"))
+    # The performance figures' own subsets, so each number on the dashboard opens its reports.
+    first_on_time = django_filters.BooleanFilter(
+        method="filter_first_on_time", label=_("tanggapan pertama tepat waktu")
+    )
+    rated = django_filters.BooleanFilter(field_name="rating", lookup_expr="isnull", exclude=True, label=_("dinilai"))
+    reopened = django_filters.BooleanFilter(method="filter_reopened", label=_("pernah dibuka kembali"))
+    breached = django_filters.BooleanFilter(method="filter_breached", label=_("melanggar SLA tanggapan"))
 
     class Meta:
         model = Report
-        fields = ["status", "category", "type", "unit", "overdue", "submitted_from", "submitted_to", "q"]
+        fields = [
+            "status", "category", "type", "unit", "overdue", "submitted_from", "submitted_to", "q", "first_on_time",
+            "rated", "reopened", "breached",
+        ]  # fmt: skip
+
+    def filter_first_on_time(self, queryset: QuerySet[Report], name: str, value: bool) -> QuerySet[Report]:
+        answered = queryset.filter(first_response_at__isnull=False, response_due_at__isnull=False)
+        on_time = Q(first_response_at__lte=F("response_due_at"))
+        return answered.filter(on_time) if value else answered.exclude(on_time)
+
+    def filter_reopened(self, queryset: QuerySet[Report], name: str, value: bool) -> QuerySet[Report]:
+        from complaints.models import AuditEvent
+
+        reopened = Q(pk__in=AuditEvent.objects.filter(action="reopened").values("report_id"))
+        return queryset.filter(reopened) if value else queryset.exclude(reopened)
+
+    def filter_breached(self, queryset: QuerySet[Report], name: str, value: bool) -> QuerySet[Report]:
+        from complaints.models import SlaBreach
+        from deadlines.models import DeadlineKind
+
+        breached = Q(pk__in=SlaBreach.objects.filter(kind=DeadlineKind.RESPONSE).values("report_id"))
+        return queryset.filter(breached) if value else queryset.exclude(breached)
 
     def filter_unit(self, queryset: QuerySet[Report], name: str, value: int) -> QuerySet[Report]:
         unit = Unit.objects.filter(pk=value).first()

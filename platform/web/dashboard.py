@@ -125,6 +125,10 @@ def _page_rows(figures: list[UnitFigures], period: Period, base: dict[str, str])
                 "open": drill(None, unit=pk, status="disposed"),
                 "overdue": drill(None, unit=pk, status="disposed", overdue="true"),
                 "answered": drill(period, unit=pk, status=["answered", "closed"]),
+                "on_time": drill(period, unit=pk, first_on_time="true"),
+                "rated": drill(period, unit=pk, rated="true"),
+                "reopened": drill(period, unit=pk, reopened="true"),
+                "breached": drill(period, unit=pk, breached="true"),
                 "children": "?" + urlencode({**base, "unit": str(pk)}),
             },
         })  # fmt: skip
@@ -188,6 +192,9 @@ def kinerja(request: HttpRequest, caller: Caller) -> HttpResponse:
         },
         "drill_all": drill(period),
         "drill_open": drill(None, status="disposed"),
+        "drill_on_time": drill(period, first_on_time="true"),
+        "drill_breached": drill(period, breached="true"),
+        "drill_rated": drill(period, rated="true"),
         "rows": _page_rows(figures, period, base),
     }
     return render(request, "console/kinerja.html", context)

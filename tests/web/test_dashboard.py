@@ -111,3 +111,22 @@ def test_every_table_exports_to_csv_and_excel_without_a_reporters_identity(worke
 def test_sub_units_are_ranked_inside_their_dinas(worked: list[str], units: Any) -> None:
     page = _logged_in("pia").get(f"/konsol/kinerja/?unit={units.dpe.pk}").content.decode()
     assert "Bidang Ketenagalistrikan" in page and "Dinas Bina Marga" not in page.split("<main", 1)[1]
+
+
+def test_every_figure_of_a_row_opens_exactly_its_reports(worked: list[str], units: Any) -> None:
+    pia = _logged_in("pia")
+    page = pia.get("/konsol/kinerja/").content.decode()
+    row = page[page.index("Dinas Perindustrian dan Energi") :].split("</tr>", 1)[0]
+    links = {
+        name: re.search(rf'href="([^"]*{name}=true[^"]*)"', row).group(1).replace("&amp;", "&")
+        for name in ("first_on_time", "reopened", "breached")
+    }
+    listed = {name: pia.get(link).content.decode() for name, link in links.items()}
+    # One street-lighting report stands answered on time (the row says 1 of 1); the other was
+    # answered, rated, then reopened, which takes its answer back.
+    assert re.search(r'\(1/1\)', row)
+    assert len(re.findall(r'href="/konsol/laporan/\d+/"', listed["first_on_time"])) == 1
+    assert "Lampu jalan mati nomor 1" in listed["first_on_time"]
+    assert len(re.findall(r'href="/konsol/laporan/\d+/"', listed["reopened"])) == 1
+    assert "Lampu jalan mati nomor 0" in listed["reopened"]
+    assert "Tidak ada laporan yang cocok" in listed["breached"]
