@@ -124,7 +124,7 @@ def test_every_figure_of_a_row_opens_exactly_its_reports(worked: list[str], unit
     listed = {name: pia.get(link).content.decode() for name, link in links.items()}
     # One street-lighting report stands answered on time (the row says 1 of 1); the other was
     # answered, rated, then reopened, which takes its answer back.
-    assert re.search(r'\(1/1\)', row)
+    assert re.search(r"\(1/1\)", row)
     assert len(re.findall(r'href="/konsol/laporan/\d+/"', listed["first_on_time"])) == 1
     assert "Lampu jalan mati nomor 1" in listed["first_on_time"]
     assert len(re.findall(r'href="/konsol/laporan/\d+/"', listed["reopened"])) == 1
