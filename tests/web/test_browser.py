@@ -285,6 +285,13 @@ from tenants.models import Pemda, PemdaKind
 user = User.objects.filter(username="ops").first() or User.objects.create_user("ops", password="sandi-uji-123")
 Membership.objects.get_or_create(user=user, tenant=Pemda.objects.get(kind=PemdaKind.HUB), role=Role.HUB_OPERATOR)
 """
+# A message Jakarta already received, marked dead: replaying it is harmless (its inbox acknowledges
+# a second delivery of the same id), so the page has a dead letter to show and to replay.
+DEAD_LETTER = """
+from sync.models import OutboxMessage
+m = OutboxMessage.objects.filter(status="delivered", recipient="31").order_by("created_at").first()
+OutboxMessage.objects.filter(pk=m.pk).update(status="dead", attempts=8, last_error="HTTPError 503: Service Unavailable")
+"""
 
 
 def _into_triage(site: Site, title: str) -> None:
@@ -339,8 +346,15 @@ def test_a_hub_operator_routes_a_referral_out_of_triage(browser: Any, site: Site
     page.wait_for_url("**/konsol/triase/")
     assert "diarahkan ke Kota Bekasi" in page.locator(".messages").inner_text()
 
+    site.deployment.manage("shell", "-c", DEAD_LETTER)
+    page.get_by_role("link", name="Sinkronisasi").click()
+    assert "HTTPError 503: Service Unavailable" in page.locator("#gagal ~ .table-scroll").inner_text()
+    screenshot(page, "13-hub-sinkronisasi")
+    found["/konsol/sinkronisasi/"] = audit(page)
+    page.get_by_role("button", name="Kirim ulang semua (1)").click()
+    assert "1 pesan gagal dimasukkan lagi ke antrean kirim." in page.locator(".messages").inner_text()
+
     for name, path in (
-        ("13-hub-sinkronisasi", "/konsol/sinkronisasi/"),
         ("14-hub-registri", "/konsol/registri/"),
         ("15-hub-registri-kl", "/konsol/registri/kl/kemensos/"),
         ("16-hub-registri-aturan", "/konsol/registri/aturan/baru/"),
