@@ -21,9 +21,8 @@ from rest_framework.views import APIView
 from national_hub.models import HubReferral
 from national_hub.permissions import IsHubOperator, access_hub_member, access_hub_referral, hub_referrals_visible_to
 from national_hub.referrals import hub_referral_act, hub_referral_route
-from national_hub.triage import triage_counts
+from national_hub.selectors import hub_sync_figures
 from sync.delivery import outbox_replay
-from sync.metrics import sync_metrics
 from tenants.offboarding import pemda_archive, pemda_delete, pemda_export, pemda_unarchive
 from tenants.selectors import OnboardingState, pemda_onboarding_counts, pemda_onboarding_list
 from tenants.services import OnboardingError, Outcome, pemda_onboard
@@ -248,19 +247,13 @@ class HubReferralRouteApi(APIView):
 # --- sync status (hub operators) ----------------------------------------------------------------------
 
 
-def _sync_figures() -> dict[str, Any]:
-    metrics = sync_metrics()
-    metrics.update(triage_counts())
-    return metrics
-
-
 class SyncStatusApi(APIView):
     """Backlog, oldest undelivered age, lag, failures and dead letters per peer and direction."""
 
     @extend_schema(responses={200: None})
     def get(self, request: Request) -> Response:
         access_hub_member(request, operator_only=True)
-        return Response(_sync_figures())
+        return Response(hub_sync_figures())
 
 
 def metrics_text(metrics: dict[str, Any]) -> str:
@@ -295,7 +288,7 @@ class SyncMetricsApi(APIView):
     @extend_schema(responses={200: None})
     def get(self, request: Request) -> HttpResponse:
         access_hub_member(request, operator_only=True)
-        return HttpResponse(metrics_text(_sync_figures()), content_type="text/plain; version=0.0.4")
+        return HttpResponse(metrics_text(hub_sync_figures()), content_type="text/plain; version=0.0.4")
 
 
 class ReplayInput(serializers.Serializer):

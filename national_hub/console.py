@@ -1,4 +1,7 @@
-"""The hub console page for onboarding: state of all 552 Pemda, and a form to onboard one."""
+"""The hub console's landing page, and the onboarding page: state of all 552 Pemda, and a form to onboard one.
+
+The other operator pages (triage, sync, K/L registry) are in national_hub.console_pages.
+"""
 
 from __future__ import annotations
 
@@ -48,6 +51,9 @@ def onboarding_console(request: HttpRequest) -> HttpResponse:
         "state": state,
         "results": results,
         "error": error,
+        "nav": "konsol",
+        "hub_page": "onboarding",
+        "operator": True,
     }
     return render(request, "national_hub/onboarding.html", context, status=400 if error else 200)
 
@@ -61,5 +67,12 @@ def hub_console(request: HttpRequest) -> HttpResponse:
         return render(request, "403.html", status=403)
     from national_hub.triage import triage_counts
 
-    context = {"nav": "konsol", "operator": is_hub_operator(request), "triage": triage_counts()["triage"]}
+    counts = triage_counts()
+    context = {
+        "nav": "konsol",
+        "hub_page": "home",
+        "operator": is_hub_operator(request),
+        "triage": counts["triage"],
+        "triage_overdue": counts["triage_overdue"],
+    }
     return render(request, "national_hub/console_home.html", context)

@@ -18,7 +18,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from national_hub.models import HubSpikeAlert
-from national_hub.permissions import hub_memberships
+from national_hub.permissions import hub_memberships, is_hub_operator
 from performance.warning import spike_sentence
 
 
@@ -77,5 +77,10 @@ def early_warning(request: HttpRequest) -> HttpResponse:
         return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
     if not hub_memberships(request):
         return render(request, "403.html", status=403)
-    context = {"nav": "konsol", "page": "peringatan", "alerts": hub_spikes_recent()}
+    context = {
+        "nav": "konsol",
+        "hub_page": "peringatan",
+        "operator": is_hub_operator(request),
+        "alerts": hub_spikes_recent(),
+    }
     return render(request, "national_hub/early_warning.html", context)

@@ -16,7 +16,7 @@ from django.shortcuts import render
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from national_hub.permissions import hub_memberships
+from national_hub.permissions import hub_memberships, is_hub_operator
 from national_hub.stats import LeagueRow, kl_league, pemda_league
 from performance.measures import MIN_REPORTS
 from performance.selectors import PeriodError, period_from
@@ -76,7 +76,8 @@ def league(request: HttpRequest) -> HttpResponse:
         if params["provinsi"] and not _PROVINCE.match(params["provinsi"]):
             raise PeriodError(_("Kode provinsi %(p)s tidak sah; tulis dua angka, mis. 32.") % {"p": params["provinsi"]})
     except PeriodError as exc:
-        failed = {"nav": "konsol", "page": "liga", "error": str(exc), "params": params}
+        failed = {"nav": "konsol", "hub_page": "liga", "operator": is_hub_operator(request), "error": str(exc),
+                  "params": params}  # fmt: skip
         return render(request, "national_hub/league.html", failed, status=400)
     pemda = pemda_league(since=period.since, until=period.until, province=params["provinsi"])
     kl = kl_league(since=period.since, until=period.until) if not params["provinsi"] else []
@@ -86,7 +87,8 @@ def league(request: HttpRequest) -> HttpResponse:
     base = {k: v for k, v in params.items() if k in ("dari", "sampai", "provinsi") and v}
     context: dict[str, Any] = {
         "nav": "konsol",
-        "page": "liga",
+        "hub_page": "liga",
+        "operator": is_hub_operator(request),
         "params": params,
         "period": period,
         "pemda": pemda,

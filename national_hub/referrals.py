@@ -207,9 +207,18 @@ def _apply_status(
 
 
 @transaction.atomic
-def hub_referral_route(*, hub_ref: HubReferral, target_code: str) -> HubReferral:
-    """A hub operator routes a referral out of triage (or elsewhere) by hand."""
+def hub_referral_route(*, hub_ref: HubReferral, target_code: str, from_triage: bool = False) -> HubReferral:
+    """A hub operator routes a referral out of triage (or elsewhere) by hand.
+
+    `from_triage` (the console's form) refuses a referral that left the queue since the page was
+    shown, so two operators working one item route it once; the check holds the row's lock.
+    """
     hub_ref = HubReferral.objects.select_for_update().get(pk=hub_ref.pk)
+    if from_triage and hub_ref.status != HubStatus.TRIAGE:
+        raise InvalidTransition(
+            _("Rujukan ini sudah tidak di antrean triase: sudah diarahkan ke %(t)s.")
+            % {"t": route_name(Route(hub_ref.target_kind, hub_ref.target_code))}
+        )
     route = route_resolve(origin=hub_ref.origin_party, target_code=target_code, category_code="", region_code="")
     if route == TRIAGE:
         raise ValidationError({"target_code": _("Tujuan %(t)s tidak dikenal hub.") % {"t": target_code}})

@@ -35,7 +35,8 @@ def _pemda_or_peer(code: str) -> Route | None:
     return None
 
 
-def _known(code: str) -> Route | None:
+def route_target(code: str) -> Route | None:
+    """The receiver a code names, if the hub knows it: an active Peer, a live Pemda or an active K/L."""
     found = _pemda_or_peer(code)
     if found is not None:
         return found
@@ -57,13 +58,13 @@ def responsible_pemda_code(*, region_code: str, province_level: bool = False) ->
 def route_resolve(
     *, origin: str, target_code: str, category_code: str, region_code: str, province_level: bool = False
 ) -> Route:
-    explicit = _known(target_code.strip())
+    explicit = route_target(target_code.strip())
     if explicit is not None:
         return explicit
     if region_code:
         for rule in RoutingRule.objects.filter(kind=RuleKind.LOCATION, is_active=True):
             if rule.region_prefix and region_code.startswith(rule.region_prefix):
-                found = _known(rule.target_code)
+                found = route_target(rule.target_code)
                 if found is not None:
                     return found
         local = responsible_pemda_code(region_code=region_code, province_level=province_level)
@@ -75,7 +76,7 @@ def route_resolve(
         by_category = RoutingRule.objects.filter(
             kind=RuleKind.CATEGORY, category_code=category_code, is_active=True
         ).first()
-        if by_category is not None and (found := _known(by_category.target_code)) is not None:
+        if by_category is not None and (found := route_target(by_category.target_code)) is not None:
             return found
         # The registry's own category lists act as default category rules.
         instansi = Instansi.objects.filter(categories__contains=[category_code], is_active=True).order_by("id").first()

@@ -1,8 +1,8 @@
-"""Hub-only URLs: the hub's pages, the onboarding console and the hub console API."""
+"""Hub-only URLs: the hub's pages, the hub console (onboarding, triage, sync, K/L registry) and its API."""
 
 from django.urls import path
 
-from national_hub import apis, early_warning, league, portal
+from national_hub import apis, console_pages, early_warning, league, portal
 from national_hub.console import hub_console, onboarding_console
 from web import console as staff
 from web import portal as web_portal
@@ -20,6 +20,20 @@ urlpatterns = [
     path("konsol/onboarding/", onboarding_console, name="hub-onboarding-console"),
     path("konsol/liga/", league.league, name="hub-league"),
     path("konsol/peringatan/", early_warning.early_warning, name="hub-early-warning"),
+    path("konsol/triase/", console_pages.triage_queue, name="hub-triage"),
+    path("konsol/triase/<int:referral_id>/", console_pages.triage_referral, name="hub-triage-referral"),
+    path("konsol/sinkronisasi/", console_pages.sync_health, name="hub-sync"),
+    path("konsol/sinkronisasi/kirim-ulang/", console_pages.sync_replay, name="hub-sync-replay-page"),
+    path("konsol/registri/", console_pages.registry, name="hub-registry"),
+    path("konsol/registri/kl/baru/", console_pages.registry_instansi_new, name="hub-registry-kl-new"),
+    path("konsol/registri/kl/<slug:code>/", console_pages.registry_instansi_edit, name="hub-registry-kl"),
+    path("konsol/registri/aturan/baru/", console_pages.registry_rule_new, name="hub-registry-rule-new"),
+    path("konsol/registri/aturan/<int:rule_id>/", console_pages.registry_rule_edit, name="hub-registry-rule"),
+    path(
+        "konsol/registri/aturan/<int:rule_id>/hapus/",
+        console_pages.registry_rule_delete,
+        name="hub-registry-rule-delete",
+    ),
     path("api/v1/hub/onboarding/", apis.OnboardingApi.as_view(), name="hub-onboarding"),
     path("api/v1/hub/pemda/<str:code>/archive/", apis.PemdaArchiveApi.as_view(), name="hub-pemda-archive"),
     path("api/v1/hub/pemda/<str:code>/unarchive/", apis.PemdaUnarchiveApi.as_view(), name="hub-pemda-unarchive"),

@@ -65,7 +65,11 @@ def test_the_compiled_catalogue_matches_the_po_file() -> None:
 def test_every_literal_translate_tag_of_the_templates_is_in_the_catalogue() -> None:
     known = {_unescape(str(e["msgid"])) for e in _entries()}
     missing = []
-    for template in (REPO / "platform").rglob("templates/**/*.html"):
+    templates = [
+        *(REPO / "platform").rglob("templates/**/*.html"),
+        *(REPO / "national_hub").rglob("templates/**/*.html"),
+    ]
+    for template in templates:
         for text in re.findall(r'{%\s*translate\s+"([^"]+)"', template.read_text(encoding="utf-8")):
             # The tag looks a literal up with its percent signs doubled, as makemessages wrote it.
             if text not in known and text.replace("%", "%%") not in known:

@@ -17,6 +17,7 @@ import pytest
 from django.db import connection
 
 from tests.helpers import database_url
+from tests.sync.federation import wait_for
 from tests.web.browser import PASSWORD, Site, audit, browser_or_skip, chromium, running_site, screenshot, watch_console
 
 # No django_db: these tests reach the database only through the site they drive (Playwright runs
@@ -350,7 +351,7 @@ def test_a_unit_that_answers_moves_up_the_pimpinans_ranking_within_a_minute(brow
     assert sda.get_attribute("data-rank") == "1"
     assert dbm.get_attribute("data-rank") is None and "data belum cukup" in dbm.inner_text()
     assert audit(pimpinan) == []
-    screenshot(pimpinan, "10-kinerja-sebelum")
+    screenshot(pimpinan, "20-kinerja-sebelum")
 
     # Bina Marga answers its open report, on time, from its console.
     officer = _sign_in(browser, site, "petugas31")
@@ -369,6 +370,102 @@ def test_a_unit_that_answers_moves_up_the_pimpinans_ranking_within_a_minute(brow
         time.sleep(1)
     assert dbm.get_attribute("data-rank") == "1", "the dashboard did not count the answer within 60 s"
     assert sda.get_attribute("data-rank") == "2"
-    screenshot(pimpinan, "11-kinerja-sesudah")
+    screenshot(pimpinan, "21-kinerja-sesudah")
     pimpinan.set_viewport_size({"width": 390, "height": 844})
-    screenshot(pimpinan, "12-kinerja-phone")
+    screenshot(pimpinan, "22-kinerja-phone")
+
+
+HUB = "localhost"
+HUB_OPERATOR = """
+from django.contrib.auth.models import User
+from accounts.models import Membership, Role
+from tenants.models import Pemda, PemdaKind
+user = User.objects.filter(username="ops").first() or User.objects.create_user("ops", password="sandi-uji-123")
+Membership.objects.get_or_create(user=user, tenant=Pemda.objects.get(kind=PemdaKind.HUB), role=Role.HUB_OPERATOR)
+"""
+# A message Jakarta already received, marked dead: replaying it is harmless (its inbox acknowledges
+# a second delivery of the same id), so the page has a dead letter to show and to replay.
+DEAD_LETTER = """
+from sync.models import OutboxMessage
+m = OutboxMessage.objects.filter(status="delivered", recipient="31").order_by("created_at").first()
+OutboxMessage.objects.filter(pk=m.pk).update(status="dead", attempts=8, last_error="HTTPError 503: Service Unavailable")
+"""
+
+
+def _into_triage(site: Site, title: str) -> None:
+    """A Jakarta report referred to a receiver nobody knows, delivered to the hub's triage queue."""
+    deployment = site.deployment
+    body = {"type": "pengaduan", "category": "pelayanan-publik", "title": title, "privacy": "public"}
+    status, report = deployment.call(
+        "POST", "/api/v1/reports/", host=JAKARTA, body={**body, "text": f"{title}: tidak jelas harus ke mana."}
+    )
+    assert status == 201, report
+    _status, found = deployment.call(
+        "GET", f"/api/v1/officer/reports/?q={report['tracking_id']}", host=JAKARTA, user="verif31"
+    )
+    report_id = found["results"][0]["id"]
+    status, referred = deployment.call(
+        "POST",
+        f"/api/v1/officer/reports/{report_id}/refer/",
+        host=JAKARTA,
+        body={"reason": "Bukan wewenang DKI", "target_code": "99.99"},
+        user="verif31",
+    )
+    assert status == 200, referred
+    wait_for(
+        lambda: deployment.query("SELECT 1 FROM sync_hubreferral WHERE title = %s AND status = 'triage'", (title,)),
+        timeout=30,
+        what="the referral in the hub's triage queue",
+    )
+
+
+def test_a_hub_operator_routes_a_referral_out_of_triage(browser: Any, site: Site) -> None:
+    site.deployment.manage("shell", "-c", HUB_OPERATOR)
+    _into_triage(site, "Pelayanan kantor kelurahan tidak jelas")
+    page = _page(browser, site)
+    page.goto(site.url(HUB, "/konsol/triase/"))
+    page.get_by_label("Nama pengguna").fill("ops")
+    page.get_by_label("Kata sandi").fill(PASSWORD)
+    page.get_by_role("button", name="Masuk", exact=True).click()
+    page.wait_for_url("**/konsol/triase/")
+    screenshot(page, "11-hub-triase")
+    found = {"/konsol/triase/": audit(page)}
+
+    page.get_by_role("link", name="Pelayanan kantor kelurahan tidak jelas").click()
+    assert "tidak jelas harus ke mana" in page.locator("main").inner_text()
+    page.get_by_label("Kode tujuan").fill("00.00")
+    page.get_by_role("button", name="Arahkan", exact=True).click()
+    assert "Tujuan 00.00 tidak dikenal hub." in page.locator("#error-summary").inner_text()
+    assert page.get_by_label("Kode tujuan").get_attribute("aria-invalid") == "true"
+    screenshot(page, "12-hub-triase-salah")
+    found["/konsol/triase/<id>/ (400)"] = audit(page)
+    page.get_by_label("Kode tujuan").fill("32.75")
+    page.get_by_role("button", name="Arahkan", exact=True).click()
+    page.wait_for_url("**/konsol/triase/")
+    assert "diarahkan ke Kota Bekasi" in page.locator(".messages").inner_text()
+
+    site.deployment.manage("shell", "-c", DEAD_LETTER)
+    page.get_by_role("link", name="Sinkronisasi").click()
+    assert "HTTPError 503: Service Unavailable" in page.locator("#gagal ~ .table-scroll").inner_text()
+    screenshot(page, "13-hub-sinkronisasi")
+    found["/konsol/sinkronisasi/"] = audit(page)
+    page.get_by_role("button", name="Kirim ulang semua (1)").click()
+    assert "1 pesan gagal dimasukkan lagi ke antrean kirim." in page.locator(".messages").inner_text()
+
+    for name, path in (
+        ("14-hub-registri", "/konsol/registri/"),
+        ("15-hub-registri-kl", "/konsol/registri/kl/kemensos/"),
+        ("16-hub-registri-aturan", "/konsol/registri/aturan/baru/"),
+        ("17-hub-konsol", "/konsol/"),
+    ):
+        page.goto(site.url(HUB, path))
+        screenshot(page, name)
+        found[path] = audit(page)
+    assert {path: v for path, v in found.items() if v} == {}
+
+    # On a phone the same pages stay readable: the tables turn into labelled rows.
+    phone = _page(browser, site, phone=True)
+    phone.context.add_cookies(page.context.cookies())
+    phone.goto(site.url(HUB, "/konsol/triase/"))
+    assert "Kota Bekasi" in phone.locator("main").inner_text()
+    screenshot(phone, "18-hub-triase-phone")
