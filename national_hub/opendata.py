@@ -19,7 +19,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from complaints.seed import DEFAULT_CATEGORIES, NATIONAL_CATEGORIES
 from national_hub.models import PemdaStatsMonth
@@ -152,16 +152,16 @@ def hub_catalog() -> Catalog:
     )
 
 
-@require_GET
+@require_safe
 def hub_data_page(request: HttpRequest) -> HttpResponse:
     return opendata_page(request, hub_catalog())
 
 
-@require_GET
+@require_safe
 def hub_data_descriptor(request: HttpRequest) -> HttpResponse:
     return opendata_descriptor(request, hub_catalog())
 
 
-@require_GET
+@require_safe
 def hub_data_resource(request: HttpRequest, name: str, fmt: str) -> HttpResponse:
     return opendata_resource(request, hub_catalog(), name, fmt)

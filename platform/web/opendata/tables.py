@@ -17,7 +17,8 @@ Suppression, with THRESHOLD = 5, in this order (the page /data/ says the same in
 5. A table may force more cells hidden (selectors: a category hidden in a month hides its whole
    kecamatan breakdown; the hub hides a national cell whose small per-Pemda part is 1 to 4).
 
-Every row says whether anything in it was withheld (`disembunyikan`).
+Every row says whether anything in it was withheld (`disembunyikan`). Every group lies within one
+month, so the period a reader asks for changes which months are listed, never what a month shows.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from performance.selectors import Period, PeriodError
 from web.opendata.formats import (
@@ -157,16 +157,16 @@ def _catalog(request: HttpRequest) -> Catalog:
     return pemda_catalog(request.tenant)  # type: ignore[attr-defined]
 
 
-@require_GET
+@require_safe
 def data_page(request: HttpRequest) -> HttpResponse:
     return opendata_page(request, _catalog(request))
 
 
-@require_GET
+@require_safe
 def data_descriptor(request: HttpRequest) -> HttpResponse:
     return opendata_descriptor(request, _catalog(request))
 
 
-@require_GET
+@require_safe
 def data_resource(request: HttpRequest, name: str, fmt: str) -> HttpResponse:
     return opendata_resource(request, _catalog(request), name, fmt)
