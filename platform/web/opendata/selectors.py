@@ -166,7 +166,7 @@ def skpd_month_rows(period: Period) -> list[Row]:
         values = measure_values(sums_of)
         if _has_reports(values):
             rows.append({
-                "bulan": f"{month:%Y-%m}", "skpd_id": top, "skpd": names.get(top, "") if top else None, **values,
+                "bulan": f"{month:%Y-%m}", "skpd_id": top, "skpd": names.get(top) if top else None, **values,
                 "first_hist": dict(histograms.get((month, top), {})),
             })  # fmt: skip
     return sorted(rows, key=lambda r: (r["bulan"], r["skpd_id"] is not None, r["skpd"] or "", r["skpd_id"] or 0))
