@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from national_hub import apis, console_pages, early_warning, league, portal
+from national_hub import apis, console_pages, early_warning, league, opendata, portal
 from national_hub.console import hub_console, onboarding_console
 from web import console as staff
 from web import portal as web_portal
@@ -14,6 +14,9 @@ urlpatterns = [
     path("lapor/kelurahan/", web_portal.lapor_villages, name="hub-lapor-villages"),
     path("lapor/mirip/", portal.hub_lapor_similar, name="hub-lapor-similar"),
     path("lacak/", portal.hub_lacak, name="hub-lacak"),
+    path("data/", opendata.hub_data_page, name="hub-data"),
+    path("data/datapackage.json", opendata.hub_data_descriptor, name="hub-data-descriptor"),
+    path("data/<slug:name>.<str:fmt>", opendata.hub_data_resource, name="hub-data-resource"),
     path("masuk/", staff.masuk, name="hub-login"),
     path("keluar/", staff.keluar, name="hub-logout"),
     path("konsol/", hub_console, name="hub-console"),

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from web import administration, console, dashboard, files, portal
+from web.opendata import views as opendata
 
 urlpatterns = [
     path("", portal.home, name="web-home"),
@@ -14,6 +15,9 @@ urlpatterns = [
     path("lacak/<str:tracking_id>/", portal.lacak_detail, name="web-lacak-detail"),
     path("lacak/<str:tracking_id>/<str:action>/", portal.lacak_act, name="web-lacak-act"),
     path("pantau/", portal.pantau, name="web-pantau"),
+    path("data/", opendata.data_page, name="web-data"),
+    path("data/datapackage.json", opendata.data_descriptor, name="web-data-descriptor"),
+    path("data/<slug:name>.<str:fmt>", opendata.data_resource, name="web-data-resource"),
     path("lampiran/<int:attachment_id>/", files.attachment, name="web-attachment"),
     path("masuk/", console.masuk, name="web-login"),
     path("keluar/", console.keluar, name="web-logout"),

@@ -208,10 +208,12 @@ MAIN_PAGES = [
     (JAKARTA, "/pantau/"),
     (JAKARTA, "/masuk/"),
     (JAKARTA, "/lacak/ZZZZ-ZZZZZ/"),
+    (JAKARTA, "/data/"),
     ("localhost", "/"),
     ("localhost", "/lapor/"),
     ("localhost", "/lapor/?wilayah=32.75"),
     ("localhost", "/lacak/"),
+    ("localhost", "/data/"),
 ]
 
 
@@ -469,3 +471,25 @@ def test_a_hub_operator_routes_a_referral_out_of_triage(browser: Any, site: Site
     phone.goto(site.url(HUB, "/konsol/triase/"))
     assert "Kota Bekasi" in phone.locator("main").inner_text()
     screenshot(phone, "18-hub-triase-phone")
+
+
+def test_the_open_data_page_is_found_from_the_footer_and_leads_to_each_file(browser: Any, site: Site) -> None:
+    page = _page(browser, site)
+    page.goto(site.url(JAKARTA, "/"))
+    page.get_by_role("link", name="Data terbuka").click()
+    page.wait_for_url("**/data/")
+    assert page.locator("h1").inner_text() == "Data terbuka"
+    page.locator("details summary").first.click()
+    assert page.get_by_role("cell", name="kecamatan_kode").is_visible() is False  # other tables stay folded
+    screenshot(page, "30-data-terbuka")
+    assert audit(page) == []
+    href = page.get_by_role("link", name=re.compile("^CSV")).first.get_attribute("href")
+    # Fetched by the page itself (Chromium resolves *.localhost; Playwright's own client does not).
+    text = page.evaluate("href => fetch(href).then(answer => answer.ok ? answer.text() : answer.status)", href)
+    assert str(text).startswith("bulan,kategori_kode,kategori,diterima,")
+    page.goto(site.url(JAKARTA, "/data/?dari=2026-13"))
+    assert "Bulan 2026-13 tidak sah" in page.locator(".error-summary").inner_text()
+    phone = _page(browser, site, phone=True)
+    phone.goto(site.url("localhost", "/data/"))
+    assert "Laporan nasional per kategori per bulan" in phone.locator("main").inner_text()
+    screenshot(phone, "31-data-terbuka-hub-phone")
