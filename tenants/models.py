@@ -139,3 +139,20 @@ class WorkCalendar(models.Model):
 
     def __str__(self) -> str:
         return f"kalender {self.pemda_id}"
+
+
+class ChannelAddress(models.Model):
+    """A number or account citizens write to (an SMS number, a WhatsApp number, an X account), and
+    the Pemda that answers it (the hub for the national 1708). Like Domain for hosts."""
+
+    kind = models.CharField(_("jenis"), max_length=16)  # "sms" | "whatsapp" | "x"
+    address = models.CharField(_("alamat"), max_length=64, help_text=_("mis. 1708, +6281100001708 atau @lapor1708"))
+    tenant = models.ForeignKey(Pemda, on_delete=models.CASCADE, related_name="channel_addresses")
+
+    class Meta:
+        verbose_name = _("alamat kanal")
+        verbose_name_plural = _("alamat kanal")
+        constraints = [models.UniqueConstraint(fields=["kind", "address"], name="channel_address_once")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.address} -> {self.tenant_id}"

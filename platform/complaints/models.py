@@ -37,6 +37,7 @@ class Channel(models.TextChoices):
     MOBILE = "mobile", _("Aplikasi seluler")
     SMS = "sms", "SMS 1708"
     TWITTER = "twitter", "X/Twitter"
+    WHATSAPP = "whatsapp", "WhatsApp"
     EMAIL = "email", _("Surel")
     API = "api", "API"
 

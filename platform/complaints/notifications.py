@@ -25,6 +25,10 @@ from lapor.crypto import decrypt
 from tenants.context import current_tenant
 
 MAX_ATTEMPTS = 5
+# Hooks that may send a reporter's notification through the channel the report came by (SMS,
+# WhatsApp: channels.outbound.notification_by_channel); True means taken, so no e-mail goes.
+reporter_channels: list[Any] = []
+BY_CHANNEL = ("sms", "whatsapp")
 # A notification's batch normally leaves within a second (complaints.relay); after this the sweep sends it anyway.
 NOTIFY_SWEEP_AFTER = timedelta(minutes=2)
 
@@ -109,8 +113,15 @@ def _render(
 
 
 def reporter_notification(*, report: Report, event: str, extra: str = "") -> Notification | None:
-    """The (unsaved) message to this report's reporter, or None when they left no address."""
-    if not report.reporter_email:
+    """The (unsaved) message to this report's reporter, or None when they left no address.
+
+    A report that came by SMS or WhatsApp is told through that channel (its hook in
+    `reporter_channels`); its receipt was the channel's own reply, so "submitted" is not repeated.
+    """
+    by_channel = report.channel in BY_CHANNEL and bool(report.reporter_phone)
+    if by_channel and event == "submitted":
+        return None
+    if not report.reporter_email and not by_channel:
         return None
     subject, body = _render(_REPORTER_TEXT, event, report, extra, report.language)
     return model_new(  # type: ignore[no-any-return]
@@ -195,6 +206,11 @@ def notification_deliver(*, notification_id: int) -> str:
         )
         if notification is None:
             return "nothing to do"
+        if notification.to_reporter and any(hook(notification) for hook in reporter_channels):
+            notification.status = NotificationStatus.SENT
+            notification.sent_at = timezone.now()
+            notification.save(update_fields=["status", "sent_at"])
+            return "channel"
         address = _address(notification)
         if not address:
             notification.status = NotificationStatus.SKIPPED

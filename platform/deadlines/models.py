@@ -18,6 +18,8 @@ class DeadlineKind(models.TextChoices):
     AUTOCLOSE = "autoclose", _("tutup otomatis")
     # One per tenant (report_id 0): pending notifications to re-send if their batch was lost.
     NOTIFY = "notify", _("notifikasi tertunda")
+    # One per schema (report_id 0, the hub's public one included): channel messages to (re)send.
+    CHANNEL = "channel", _("pesan kanal tertunda")
 
 
 class Stage(models.IntegerChoices):

@@ -74,3 +74,35 @@ def deadline_advance(*, deadline_id: int, from_stage: int, to_stage: int, next_a
         )
         == 1
     )
+
+
+def channel_clock_arm(*, at: datetime) -> None:
+    """Bring the channel sweep to this schema at `at` at the latest (one row per schema)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO deadlines_duedeadline (schema_name, report_id, kind, due_at, stage, next_action_at)"
+            f" VALUES (%s, 0, '{DeadlineKind.CHANNEL.value}', %s, {int(Stage.PENDING)}, %s)"
+            " ON CONFLICT (schema_name, report_id, kind) DO UPDATE"
+            " SET next_action_at = LEAST(deadlines_duedeadline.next_action_at, EXCLUDED.next_action_at)",
+            [current_schema(), at, at],
+        )
+
+
+def channel_clocks_due(*, now: datetime) -> list[str]:
+    """Schemas whose channel messages are due (the hub's public schema included)."""
+    return list(
+        DueDeadline.objects.filter(kind=DeadlineKind.CHANNEL, next_action_at__lte=now).values_list(
+            "schema_name", flat=True
+        )
+    )
+
+
+def channel_clock_rearm(*, next_at: datetime | None) -> None:
+    """After a sweep of this schema: come back at `next_at`, or forget the schema (nothing queued)."""
+    rows = DueDeadline.objects.filter(schema_name=current_schema(), report_id=0, kind=DeadlineKind.CHANNEL)
+    if next_at is None:
+        rows.delete()
+    else:
+        rows.update(next_action_at=next_at)

@@ -45,6 +45,8 @@ app.conf.update(
         # Hub tasks (national_hub.tasks) that keep the names they were first scheduled under.
         "sync-reconcile": {"task": "sync.tasks.reconcile_task", "schedule": 600.0},
         "hub-triage-escalate": {"task": "sync.tasks.hub_triage_escalate_task", "schedule": float(SLA_SCAN_SECONDS)},
+        "channels-sweep": {"task": "channels.tasks.outbound_sweep_task", "schedule": 30.0},
+        "channels-retention": {"task": "channels.tasks.inbound_purge_task", "schedule": 86400.0},
     },
 )
 app.autodiscover_tasks()

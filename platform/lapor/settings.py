@@ -82,6 +82,8 @@ SHARED_APPS = [
     "national_hub.registry",
     "sync",
     "web",
+    # In both lists: the hub's number (1708) keeps its messages in public, each Pemda's in its schema.
+    "channels",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -91,6 +93,7 @@ TENANT_APPS = [
     "agencies",
     "complaints",
     "performance",
+    "channels",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -277,6 +280,34 @@ LAPOR_SYNC_HANDLERS = {
         "referral.reply": "complaints.referrals.inbound.receiver_reply",
         "referral.probe": "complaints.referrals.inbound.referral_probe",
     },
+}
+
+# --- citizen channels (platform/channels) ----------------------------------------------------------
+# What a message does where it arrives: the hub asks where the problem is; a Pemda files it.
+LAPOR_CHANNEL_DOORS = {"hub": "national_hub.channels.hub_door", "pemda": "channels.doors.pemda_door"}
+LAPOR_CHANNEL_SENDERS = {
+    "kannel": "channels.providers.kannel.kannel_send",
+    "twilio": "channels.providers.twilio.twilio_send",
+}
+# Providers whose first report from a number waits for the citizen's "YA" (joke floods).
+LAPOR_CHANNEL_CONFIRM_FIRST = set(env_list("LAPOR_CHANNEL_CONFIRM_FIRST", ["whatsapp"]))
+LAPOR_CHANNEL_REPORTS_PER_DAY = env_int("LAPOR_CHANNEL_REPORTS_PER_DAY", 5, minimum=1)
+# A queued message the relay lost is sent by the sweep after this long.
+LAPOR_CHANNEL_SWEEP_AFTER_SECONDS = env_int("LAPOR_CHANNEL_SWEEP_AFTER_SECONDS", 60, minimum=1)
+# Raw inbound messages (text, media, the provider's payload) are dropped after this many days.
+LAPOR_CHANNEL_RETENTION_DAYS = env_int("LAPOR_CHANNEL_RETENTION_DAYS", 180, minimum=1)
+LAPOR_KANNEL = {
+    "secret": env_str("LAPOR_KANNEL_SECRET"),  # the key smsbox's get-url carries
+    "sendsms_url": env_str("LAPOR_KANNEL_SENDSMS_URL"),  # e.g. http://127.0.0.1:13013/cgi-bin/sendsms
+    "username": env_str("LAPOR_KANNEL_USERNAME"),
+    "password": env_str("LAPOR_KANNEL_PASSWORD"),
+    "callback_base": env_str("LAPOR_CHANNEL_CALLBACK_BASE"),  # where gateways reach this platform
+}
+LAPOR_TWILIO = {
+    "account_sid": env_str("LAPOR_TWILIO_ACCOUNT_SID"),
+    "auth_token": env_str("LAPOR_TWILIO_AUTH_TOKEN"),
+    "api_base": env_str("LAPOR_TWILIO_API_BASE", "https://api.twilio.com"),
+    "callback_base": env_str("LAPOR_CHANNEL_CALLBACK_BASE"),
 }
 
 # --- e-mail ---------------------------------------------------------------------------------------

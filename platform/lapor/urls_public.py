@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("", include("national_hub.urls")),
     path("", include("sync.urls")),
+    path("", include("channels.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 

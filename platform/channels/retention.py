@@ -1,0 +1,19 @@
+"""How long a channel message is kept as it came: its text, media and the provider's payload are
+dropped after settings.LAPOR_CHANNEL_RETENTION_DAYS (the report made from it keeps its own text);
+the row stays, with its outcome and report, as the record that the message was taken."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from channels.models import InboundMessage
+
+
+def inbound_purge() -> int:
+    cutoff = timezone.now() - timedelta(days=settings.LAPOR_CHANNEL_RETENTION_DAYS)
+    return InboundMessage.objects.filter(created_at__lt=cutoff, purged_at__isnull=True).update(
+        text="", media=[], raw={}, sender="", purged_at=timezone.now()
+    )

@@ -1,0 +1,152 @@
+"""One inbound message, taken exactly once: normalised, kept, acted on, answered.
+
+Every provider's adapter (channels.providers) builds an `Inbound` and calls `inbound_receive`.
+In one transaction: the message is inserted unless (provider, provider message id) is already
+there — a gateway that retries gets the first outcome and nothing new happens —, the sender's
+conversation row is locked (one sender's messages are taken in order), limits and the first-message
+confirmation are applied, the keyword is acted on through the door of this place (a Pemda or the
+hub: settings.LAPOR_CHANNEL_DOORS), and the answer is queued for sending (channels.outbound).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+
+from channels.doors import Answer, Door, Inbound, help_text
+from channels.identity import sender_hash
+from channels.keywords import parse
+from channels.models import Conversation, InboundMessage, Outcome
+from channels.outbound import outbound_queue
+from lapor.crypto import encrypt
+from tenants.context import current_schema
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Received:
+    inbound_id: int
+    duplicate: bool
+    outcome: str
+    reply: str = ""
+    tracking_id: str = ""
+
+
+def door_here() -> Door:
+    place = "hub" if current_schema() == "public" else "pemda"
+    door: Door = import_string(settings.LAPOR_CHANNEL_DOORS[place])
+    return door
+
+
+def inbound_receive(message: Inbound) -> Received:
+    """Take `message` once; a repeat of the same provider message id returns the first outcome."""
+    now = timezone.now()
+    s_hash = sender_hash(message.sender)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                row = InboundMessage.objects.create(
+                    provider=message.provider,
+                    provider_message_id=message.provider_message_id[:128],
+                    address=message.address[:64],
+                    sender_hash=s_hash,
+                    sender=encrypt(message.sender),
+                    text=message.text,
+                    media=message.media,
+                    raw=message.raw,
+                    received_at=message.received_at,
+                    created_at=now,
+                )
+        except IntegrityError:
+            first = InboundMessage.objects.get(
+                provider=message.provider, provider_message_id=message.provider_message_id[:128]
+            )
+            logger.info(
+                "channel message %s:%s delivered again; nothing new", message.provider, first.provider_message_id
+            )
+            return Received(first.pk, True, first.outcome, tracking_id=first.tracking_id)
+        conversation, _created = Conversation.objects.select_for_update().get_or_create(
+            provider=message.provider, sender_hash=s_hash, defaults={"updated_at": now}
+        )
+        command = parse(message.text)
+        with translation.override(
+            command.language if command.kind != "other" else _conversation_language(conversation)
+        ):
+            answer = _act(message, command, conversation)
+            if answer.pending is not None:
+                conversation.pending = answer.pending
+            conversation.updated_at = now
+            conversation.save()
+            row.outcome = answer.outcome
+            row.report_id = answer.report_id
+            row.tracking_id = answer.tracking_id
+            row.save(update_fields=["outcome", "report_id", "tracking_id"])
+            if answer.text:
+                outbound_queue(
+                    provider=message.provider,
+                    address=message.address,
+                    recipient=message.sender,
+                    text=answer.text,
+                    in_reply_to=row,
+                    report_id=answer.report_id,
+                    reply_to_id=message.provider_message_id,
+                )
+    return Received(row.pk, False, answer.outcome, answer.text, answer.tracking_id)
+
+
+def _conversation_language(conversation: Conversation) -> str:
+    return str((conversation.pending or {}).get("language", "id"))
+
+
+def _reports_today(message: Inbound, s_hash: str) -> int:
+    since = timezone.now() - timedelta(days=1)
+    return InboundMessage.objects.filter(
+        provider=message.provider, sender_hash=s_hash, outcome=Outcome.REPORT, created_at__gte=since
+    ).count()
+
+
+def _act(message: Inbound, command: Any, conversation: Conversation) -> Answer:
+    door = door_here()
+    pending = dict(conversation.pending or {})
+    confirm_first = message.provider in settings.LAPOR_CHANNEL_CONFIRM_FIRST
+    if command.kind == "yes" and pending.get("kind") == "confirm":
+        conversation.confirmed_at = timezone.now()
+        return _file(message, door, str(pending.get("text", "")), {})
+    if command.kind == "report":
+        if confirm_first and conversation.confirmed_at is None:
+            return Answer(
+                _("Kirim laporan ini ke LAPOR!? Balas YA untuk mengirim. Laporan palsu dapat dilaporkan ke polisi."),
+                Outcome.CONFIRM,
+                pending={"kind": "confirm", "text": command.body},
+            )
+        return _file(message, door, command.body, pending)
+    if command.kind == "check":
+        return door.check(message, command.tracking_id, command.typed_id)
+    if command.kind == "reply":
+        return door.reply(message, command.tracking_id, command.typed_id, command.body)
+    if command.kind == "other" and pending.get("kind") not in (None, "confirm"):
+        answered = door.other(message, command.body, pending)
+        if answered is not None:
+            return answered
+    return Answer(help_text(), Outcome.HELP, pending={} if pending.get("kind") == "confirm" else None)
+
+
+def _file(message: Inbound, door: Door, text: str, pending: dict[str, Any]) -> Answer:
+    limit = settings.LAPOR_CHANNEL_REPORTS_PER_DAY
+    if _reports_today(message, sender_hash(message.sender)) >= limit:
+        return Answer(
+            _("Batas %(n)s laporan per hari dari nomor ini sudah tercapai. Coba lagi besok, atau lapor lewat situs.")
+            % {"n": limit},
+            Outcome.LIMITED,
+            pending={},
+        )
+    return door.report(message, text, pending)
