@@ -13,6 +13,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django_tenants.utils import tenant_context
+
 from channels.doors import (
     MIN_TEXT,
     Answer,
@@ -26,11 +31,6 @@ from channels.doors import (
 )
 from channels.identity import sender_hash
 from channels.models import InboundMessage, Outcome
-from django.utils import timezone
-from django.utils.translation import get_language
-from django.utils.translation import gettext as _
-from django_tenants.utils import tenant_context
-
 from lapor.crypto import encrypt
 from national_hub.intake import responsible_pemda
 from national_hub.models import HubFiling

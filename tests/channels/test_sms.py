@@ -10,13 +10,13 @@ from itertools import count
 from typing import Any
 
 import pytest
-from channels.models import InboundMessage, OutboundMessage
-from channels.providers.twilio import twilio_signature
 from django.test import Client
 from django_tenants.utils import schema_context, tenant_context
 
-from complaints.models import FollowUp, Notification, Report
+from channels.models import InboundMessage, OutboundMessage
+from channels.providers.twilio import twilio_signature
 from complaints.audit import Actor
+from complaints.models import FollowUp, Notification, Report
 from complaints.notifications import notification_deliver
 from complaints.services import report_defer
 from lapor.crypto import decrypt
