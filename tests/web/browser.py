@@ -50,11 +50,11 @@ class Site:
 
 
 @contextmanager
-def running_site(base_url: str, name: str, pemda: list[str]) -> Iterator[Site]:
+def running_site(base_url: str, name: str, pemda: list[str], **extra_env: str) -> Iterator[Site]:
     url = fresh_database(base_url, name)
     var = REPO / "var" / f"test-{name}"
     shutil.rmtree(var, ignore_errors=True)
-    env = process_env(DATABASE_URL=url, LAPOR_VAR_DIR=str(var), LAPOR_LOG_LEVEL="WARNING")
+    env = process_env(DATABASE_URL=url, LAPOR_VAR_DIR=str(var), LAPOR_LOG_LEVEL="WARNING", **extra_env)
     deployment = Deployment(name=name, database_url=url, env=env, port=free_port())
     try:
         deployment.manage("migrate_schemas", "--shared", "--verbosity", "0")
