@@ -18,7 +18,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import ListAPIView
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -50,6 +49,7 @@ from complaints.models import (
 )
 from complaints.referrals.services import referral_return
 from complaints.selectors import active_category, report_duplicate_candidates
+from lapor.parsers import FormParser, JSONParser, MultiPartParser
 from lapor.serializers import SharedFieldsMixin
 
 REPORTER_TOKEN_HEADER = "X-Reporter-Token"  # noqa: S105 - a header name, not a secret

@@ -1,4 +1,9 @@
-"""Checking uploads by their content, and stripping image metadata (EXIF, GPS) before storage."""
+"""Checking uploads by their content, and stripping metadata before storage.
+
+Images are decoded and re-encoded without EXIF/GPS; a PDF is parsed by pypdf (a `%PDF-` header
+followed by anything else is refused) and rewritten from its pages alone, which drops the
+document information (author, creator tool), the XMP metadata and document-level actions.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
+from pypdf import PdfReader, PdfWriter
 
 # A phone photo is ~12-50 Mpx; anything larger is refused rather than decoded.
 Image.MAX_IMAGE_PIXELS = 60_000_000
@@ -37,8 +43,32 @@ def attachment_check(upload: UploadedFile) -> CheckedFile:
             _("Lampiran %(name)s terlalu besar (maksimal %(mb)s MB).") % {"name": upload.name, "mb": limit // 2**20}
         )
     if data.startswith(b"%PDF-"):
-        return CheckedFile(content=data, content_type="application/pdf", extension="pdf")
+        return _clean_pdf(data, upload.name or "")
     return _clean_image(data, upload.name or "")
+
+
+MAX_PDF_PAGES = 200
+
+
+def _clean_pdf(data: bytes, name: str) -> CheckedFile:
+    refused = ValidationError(
+        _("Lampiran %(name)s bukan gambar JPEG/PNG/WebP atau dokumen PDF yang valid.") % {"name": name}
+    )
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=True)
+        if reader.is_encrypted or not 0 < len(reader.pages) <= MAX_PDF_PAGES:
+            raise refused
+        writer = PdfWriter()
+        for page in reader.pages:
+            writer.add_page(page)
+        writer.metadata = None
+        out = io.BytesIO()
+        writer.write(out)
+    except ValidationError:
+        raise
+    except Exception:
+        raise refused from None
+    return CheckedFile(content=out.getvalue(), content_type="application/pdf", extension="pdf")
 
 
 def _clean_image(data: bytes, name: str) -> CheckedFile:

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 from rest_framework import status
@@ -21,6 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from complaints.models import IdempotencyRecord
+from lapor.net import client_address
 
 MAX_KEY_LENGTH = 128
 
@@ -41,11 +41,7 @@ def _request_hash(request: Request) -> str:
 
 
 def _client_address(request: Request) -> str:
-    if settings.SECURE_PROXY_SSL_HEADER:  # behind our own proxy (LAPOR_BEHIND_TLS_PROXY): its first hop
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()[:45]
-    return str(request.META.get("REMOTE_ADDR", ""))[:45]
+    return client_address(request.META)
 
 
 def idempotent(method: Callable[..., Response]) -> Callable[..., Response]:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from rest_framework import status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from lapor.errors import AccessDenied, InvalidTransition
+from lapor.parsers import PayloadTooLarge
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -19,6 +22,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response({"detail": exc.message, "code": "invalid_state"}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, AccessDenied):
         return Response({"detail": exc.message, "code": "forbidden"}, status=status.HTTP_403_FORBIDDEN)
+    if isinstance(exc, RequestDataTooBig):  # read outside a parser (request.body): the same JSON answer
+        exc = PayloadTooLarge()
+    if isinstance(exc, TooManyFieldsSent):
+        exc = ParseError(_("Terlalu banyak isian."))
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         exc = ValidationError(detail=detail)

@@ -153,6 +153,9 @@ SESSION_COOKIE_DOMAIN = None
 CSRF_COOKIE_DOMAIN = None
 SESSION_COOKIE_SECURE = env_bool("LAPOR_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Proxies (addresses or networks) whose X-Forwarded-For is believed: the client address for rate
+# limits and idempotency is the first hop from the right that is not one of them (lapor.net).
+LAPOR_TRUSTED_PROXIES = env_list("LAPOR_TRUSTED_PROXIES", [])
 if env_bool("LAPOR_BEHIND_TLS_PROXY", False):
     # nginx terminates TLS and says so in X-Forwarded-Proto (deploy/production/nginx-lapor.conf).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -209,6 +212,7 @@ REST_FRAMEWORK = {
         "accounts.authentication.TenantBasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": ["lapor.parsers.JSONParser", "lapor.parsers.FormParser", "lapor.parsers.MultiPartParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",

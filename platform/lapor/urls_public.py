@@ -20,4 +20,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 
+handler400 = "web.errors.bad_request"
 handler500 = "web.errors.server_error"

@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("web.urls")),
 ]
 
+handler400 = "web.errors.bad_request"
 handler500 = "web.errors.server_error"

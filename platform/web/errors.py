@@ -1,12 +1,28 @@
-"""The server-error page, in the visitor's language, rendered without touching the database."""
+"""Error answers: the server-error page in the visitor's language, rendered without touching the
+database, and the 400 answer (JSON on machine routes)."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponseServerError
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.template import loader
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views import defaults
 
 
 def server_error(request: HttpRequest) -> HttpResponseServerError:
     html = loader.get_template("500.html").render({"LANGUAGE_CODE": get_language() or "id"})
     return HttpResponseServerError(html)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """A request Django refused before any view (a body over the limit, a suspicious header).
+
+    API clients get the API's JSON error body; people get the 400 page.
+    """
+    if request.path.startswith(("/api/", "/open311/", "/channels/", "/sync/")):
+        too_big = isinstance(exception, RequestDataTooBig)
+        detail = _("Isi permintaan terlalu besar.") if too_big else _("Permintaan tidak dapat diproses.")
+        return JsonResponse({"detail": str(detail)}, status=413 if too_big else 400)
+    return defaults.bad_request(request, exception)
