@@ -19,7 +19,15 @@ from national_hub.intake import hub_filing_find, hub_report_file, responsible_pe
 from tenants.models import Domain, Pemda, PemdaKind, PemdaStatus
 from tenants.regions import region_get, regions_all
 from web.forms import Errors, service_errors
-from web.portal import follow_link, lapor_already, lapor_context, lapor_read, lapor_remember, site_root
+from web.portal import (
+    follow_link,
+    lapor_already,
+    lapor_context,
+    lapor_read,
+    lapor_remember,
+    lapor_status,
+    site_root,
+)
 from web.portal import lapor_similar as web_portal_similar
 
 
@@ -104,7 +112,7 @@ def hub_lapor(request: HttpRequest) -> HttpResponse:
         region=region,
         receiver=pemda,
     )
-    return render(request, "web/lapor.html", context, status=400 if errors else 200)
+    return lapor_status(request, render(request, "web/lapor.html", context, status=400 if errors else 200))
 
 
 @require_GET

@@ -51,6 +51,7 @@ from complaints.referrals.services import referral_return
 from complaints.selectors import active_category, report_duplicate_candidates
 from lapor.parsers import FormParser, JSONParser, MultiPartParser
 from lapor.serializers import SharedFieldsMixin
+from lapor.throttles import INTAKE_THROTTLES
 
 REPORTER_TOKEN_HEADER = "X-Reporter-Token"  # noqa: S105 - a header name, not a secret
 _PHONE_RE = re.compile(r"^\+?[0-9]{8,15}$")
@@ -225,6 +226,7 @@ class ReportSubmitApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list[type] = []
     parser_classes = [JSONParser, MultiPartParser, FormParser]
+    throttle_classes = list(INTAKE_THROTTLES)
 
     @extend_schema(request=ReportSubmitInput, responses={201: SubmitOutput})
     @idempotent

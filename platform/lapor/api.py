@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from rest_framework import status
-from rest_framework.exceptions import ParseError, ValidationError
+from rest_framework.exceptions import ParseError, Throttled, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -22,6 +23,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response({"detail": exc.message, "code": "invalid_state"}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, AccessDenied):
         return Response({"detail": exc.message, "code": "forbidden"}, status=status.HTTP_403_FORBIDDEN)
+    if isinstance(exc, Throttled):
+        seconds = math.ceil(getattr(exc, "wait", None) or 1)
+        message = _("Terlalu banyak permintaan. Coba lagi dalam %(n)s detik.") % {"n": seconds}
+        return Response(
+            {"detail": message, "code": "throttled"},
+            status=status.HTTP_429_TOO_MANY_REQUESTS,
+            headers={"Retry-After": str(seconds)},
+        )
     if isinstance(exc, RequestDataTooBig):  # read outside a parser (request.body): the same JSON answer
         exc = PayloadTooLarge()
     if isinstance(exc, TooManyFieldsSent):

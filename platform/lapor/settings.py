@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -205,7 +206,17 @@ STORAGES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+
 # --- REST framework -----------------------------------------------------------------------------
+def _rate_or_none(name: str, default: str) -> str | None:
+    value = env_str(name, default).strip().lower()
+    if value in ("", "off", "0"):
+        return None
+    if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", value):
+        raise ImproperlyConfigured(f"{name} must look like 60/min or 10/hour (or off), not {value!r}")
+    return value
+
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.TenantSessionAuthentication",
@@ -213,6 +224,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["lapor.parsers.JSONParser", "lapor.parsers.FormParser", "lapor.parsers.MultiPartParser"],
+    # Anonymous intake (API, portal form, hub form): lapor.throttles; "off" disables a limit.
+    "DEFAULT_THROTTLE_RATES": {
+        "intake_address": _rate_or_none("LAPOR_INTAKE_RATE_PER_ADDRESS", "60/min"),
+        "intake_phone": _rate_or_none("LAPOR_INTAKE_RATE_PER_PHONE", "10/hour"),
+    },
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",

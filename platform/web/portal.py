@@ -40,6 +40,7 @@ from complaints.selectors import (
 )
 from complaints.tracking import tracking_id_normalize
 from lapor.errors import AccessDenied, InvalidTransition
+from lapor.throttles import intake_wait
 from tenants.regions import Place, kecamatan_of, place_names_like, region_get, village_by_name, villages_of
 from web.forms import Errors, form_data, service_errors, validated
 
@@ -135,7 +136,22 @@ def lapor_read(request: HttpRequest, pemda_code: str) -> tuple[dict[str, str], d
     }
     data, input_errors = validated(ReportSubmitInput(data=payload))
     errors = {**input_errors, **errors}
+    if not errors:
+        wait = intake_wait(request)
+        if wait is not None:
+            request.intake_wait = wait  # type: ignore[attr-defined]
+            message = _("Terlalu banyak laporan dari sini dalam waktu singkat. Coba lagi dalam %(n)s detik.")
+            errors = {"non_field_errors": [message % {"n": wait}]}
     return values, (data if not errors else None), errors
+
+
+def lapor_status(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """The form page's status: 429 with Retry-After when the filing was throttled."""
+    wait = getattr(request, "intake_wait", None)
+    if wait is not None:
+        response.status_code = 429
+        response["Retry-After"] = str(wait)
+    return response
 
 
 def lapor_submit(data: dict[str, Any]) -> services.Submission:
@@ -226,7 +242,7 @@ def lapor(request: HttpRequest) -> HttpResponse:
                 lapor_remember(request, form_id=values["form_id"], tracking_id=tracking_id, link=link)
                 return redirect("web-lapor-done")
     context = lapor_context(pemda.code, values, errors)
-    return render(request, "web/lapor.html", context, status=400 if errors else 200)
+    return lapor_status(request, render(request, "web/lapor.html", context, status=400 if errors else 200))
 
 
 @require_GET
