@@ -153,24 +153,34 @@ def outbound_delivered(*, outbound_id: int, delivered: bool, detail: str = "") -
 
 
 def notification_by_channel(notification: Any) -> bool:
-    """complaints.notifications' hook: send a reporter's notification by SMS or WhatsApp when the
-    report came that way (True: queued here, no e-mail)."""
+    """complaints.notifications' hook: send a reporter's notification by SMS, WhatsApp or X when
+    the report came that way (True: queued here, no e-mail). On X it is a reply to the citizen's
+    post (a public report's news, in public)."""
     report = notification.report
-    if not notification.to_reporter or report is None or report.channel not in ("sms", "whatsapp"):
+    if not notification.to_reporter or report is None or report.channel not in ("sms", "whatsapp", "twitter"):
         return False
-    phone = phone_normalise(decrypt(report.reporter_phone))
     origin = InboundMessage.objects.filter(report_id=report.pk).order_by("pk").first()
-    if not phone or origin is None:
+    if origin is None:
+        return False
+    if report.channel == "twitter":
+        recipient, limit = decrypt(origin.sender), 280
+        reply_to = origin.provider_message_id.removeprefix("hub:")
+    else:
+        recipient, limit, reply_to = phone_normalise(decrypt(report.reporter_phone)), 1600, ""
+    if not recipient:
         return False
     if OutboundMessage.objects.filter(notification_id=notification.pk).exists():
         return True
-    text = notification.body if len(notification.body) <= 300 else notification.body[:297] + "..."
+    body = notification.body if len(notification.body) <= 300 else notification.body[:297] + "..."
+    text = f"{notification.subject}: {body}"
+    text = text if len(text) <= limit else text[: limit - 3] + "..."  # a post's 280 characters
     outbound_queue(
         provider=origin.provider,
         address=origin.address,
-        recipient=phone,
-        text=f"{notification.subject}: {text}",
+        recipient=recipient,
+        text=text,
         notification_id=notification.pk,
         report_id=report.pk,
+        reply_to_id=reply_to,
     )
     return True
