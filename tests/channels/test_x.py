@@ -95,11 +95,12 @@ def tweet(text: str, *, author: str = CITIZEN, tweet_id: str | None = None, **ex
             "entities": {"hashtags": [], "user_mentions": mentions, "urls": []}, **extra}  # fmt: skip
 
 
-def deliver(*tweets: dict[str, Any], secret: str = CONSUMER_SECRET, raw: bytes | None = None) -> Any:
-    body = (
-        raw if raw is not None else json.dumps({"for_user_id": ACCOUNT, "tweet_create_events": list(tweets)}).encode()
-    )
-    client = Client(HTTP_HOST="jakarta.localhost")
+def deliver(*tweets: dict[str, Any], secret: str = CONSUMER_SECRET, raw: bytes | None = None,
+            account: str = ACCOUNT, host: str = "jakarta.localhost") -> Any:  # fmt: skip
+    """An Account Activity delivery, signed as X signs it."""
+    events = {"for_user_id": account, "tweet_create_events": list(tweets)}
+    body = raw if raw is not None else json.dumps(events).encode()
+    client = Client(HTTP_HOST=host)
     signed = x_signature(body, secret)
     return client.post("/channels/x/", data=body, content_type="application/json",
                        HTTP_X_TWITTER_WEBHOOKS_SIGNATURE=signed)  # fmt: skip
@@ -230,3 +231,29 @@ def test_polling_the_mentions_timeline_keeps_its_since_id_and_meets_the_webhook_
     with tenant_context(jakarta):
         assert Report.objects.count() == 2 and InboundMessage.objects.filter(provider="x").count() == 2
     assert first["id"] != later["id"]
+
+
+def test_the_hubs_account_asks_where_and_files_with_that_pemda(x: ApiServer, bekasi: Pemda) -> None:
+    national = "1708000000000000000"  # not mapped: the hub's own account
+
+    def at_hub(text: str, author: str = CITIZEN) -> None:
+        post = tweet(text, author=author)
+        post["entities"]["user_mentions"][0]["id_str"] = national
+        assert deliver(post, account=national, host="localhost").status_code == 200
+
+    at_hub("@lapor1708 Jembatan penyeberangan di Jalan Ahmad Yani retak dan miring #lapor")
+    assert replies_at_hub()[-1].startswith("Di kota/kabupaten mana?")
+    at_hub("@lapor1708 Kota Bekasi")
+    with tenant_context(bekasi):
+        report = Report.objects.get()
+        assert (report.channel, report.privacy, report.region_code) == ("twitter", Privacy.PUBLIC, "32.75")
+    assert report.tracking_id in replies_at_hub()[-1] and "tidak bisa anonim" in replies_at_hub()[-1]
+    at_hub(f"@lapor1708 CEK {report.tracking_id}")
+    assert "Menunggu verifikasi" in replies_at_hub()[-1]
+    at_hub(f"@lapor1708 CEK {report.tracking_id}", author=OTHER)
+    assert "tidak ditemukan" in replies_at_hub()[-1]
+
+
+def replies_at_hub() -> list[str]:
+    with schema_context("public"):
+        return list(OutboundMessage.objects.order_by("pk").values_list("text", flat=True))
