@@ -2,8 +2,9 @@
 after commit by a task, re-sent with back-off, each recorded with its delivery status.
 
 One sender per provider (channels.providers.*.send); a notification of the report's life goes
-through the channel the reporter used when the report came by SMS or WhatsApp (an SMS reporter
-gets SMS, not e-mail), and at most once: the outbound row is unique per notification.
+through the channel the reporter used when the report came by SMS, WhatsApp or X (an SMS reporter
+gets SMS, not e-mail; an X reporter a reply to the post), and at most once: the outbound row is
+unique per notification.
 """
 
 from __future__ import annotations
