@@ -15,7 +15,8 @@ from typing import Any, Protocol
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from channels.identity import same_phone
+from channels.identity import same_phone, sender_hash
+from channels.models import InboundMessage
 from complaints import services
 from complaints.models import AuthorKind, Category, FollowUp, Privacy, Report, Status
 from lapor.crypto import decrypt
@@ -109,7 +110,7 @@ def filed_answer(submission: services.Submission, *, pemda_name: str, public: bo
     }
     if public:
         text += " " + _(
-            "Kiriman publik tidak bisa anonim atau rahasia; untuk itu lapor lewat SMS 1708 atau situs LAPOR!."
+            "Kiriman publik tidak bisa anonim atau rahasia; untuk itu lapor lewat SMS 1708, WhatsApp atau situs LAPOR!."
         )
     return Answer(text, "report", report_id=submission.report.pk, tracking_id=tid, pending={})
 
@@ -119,9 +120,15 @@ def own_report(message: Inbound, tracking_id: str | None) -> Report | None:
     if tracking_id is None:
         return None
     report = Report.objects.filter(tracking_id=tracking_id).first()
-    if report is None or not same_phone(decrypt(report.reporter_phone), message.sender):
+    if report is None:
         return None
-    return report
+    if same_phone(decrypt(report.reporter_phone), message.sender):
+        return report
+    # An account without a phone number (X): the report is its own when it filed it through this provider.
+    filed_by_sender = InboundMessage.objects.filter(
+        report_id=report.pk, provider=message.provider, sender_hash=sender_hash(message.sender), outcome="report"
+    ).exists()
+    return report if filed_by_sender else None
 
 
 def status_answer(report: Report) -> Answer:

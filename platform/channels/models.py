@@ -107,3 +107,18 @@ class Conversation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider}:{self.sender_hash[:8]}"
+
+
+class PollCursor(models.Model):
+    """Where a polling fetcher stopped (X mentions: the newest post id taken), kept in the hub's schema."""
+
+    provider = models.CharField(max_length=16)
+    account = models.CharField(max_length=64)
+    since_id = models.CharField(max_length=64, blank=True)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["provider", "account"], name="poll_cursor_once")]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.account} since {self.since_id}"

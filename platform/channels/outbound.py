@@ -2,8 +2,9 @@
 after commit by a task, re-sent with back-off, each recorded with its delivery status.
 
 One sender per provider (channels.providers.*.send); a notification of the report's life goes
-through the channel the reporter used when the report came by SMS or WhatsApp (an SMS reporter
-gets SMS, not e-mail), and at most once: the outbound row is unique per notification.
+through the channel the reporter used when the report came by SMS, WhatsApp or X (an SMS reporter
+gets SMS, not e-mail; an X reporter a reply to the post), and at most once: the outbound row is
+unique per notification.
 """
 
 from __future__ import annotations
@@ -153,24 +154,34 @@ def outbound_delivered(*, outbound_id: int, delivered: bool, detail: str = "") -
 
 
 def notification_by_channel(notification: Any) -> bool:
-    """complaints.notifications' hook: send a reporter's notification by SMS or WhatsApp when the
-    report came that way (True: queued here, no e-mail)."""
+    """complaints.notifications' hook: send a reporter's notification by SMS, WhatsApp or X when
+    the report came that way (True: queued here, no e-mail). On X it is a reply to the citizen's
+    post (a public report's news, in public)."""
     report = notification.report
-    if not notification.to_reporter or report is None or report.channel not in ("sms", "whatsapp"):
+    if not notification.to_reporter or report is None or report.channel not in ("sms", "whatsapp", "twitter"):
         return False
-    phone = phone_normalise(decrypt(report.reporter_phone))
     origin = InboundMessage.objects.filter(report_id=report.pk).order_by("pk").first()
-    if not phone or origin is None:
+    if origin is None:
+        return False
+    if report.channel == "twitter":
+        recipient, limit = decrypt(origin.sender), 280
+        reply_to = origin.provider_message_id.removeprefix("hub:")
+    else:
+        recipient, limit, reply_to = phone_normalise(decrypt(report.reporter_phone)), 1600, ""
+    if not recipient:
         return False
     if OutboundMessage.objects.filter(notification_id=notification.pk).exists():
         return True
-    text = notification.body if len(notification.body) <= 300 else notification.body[:297] + "..."
+    body = notification.body if len(notification.body) <= 300 else notification.body[:297] + "..."
+    text = f"{notification.subject}: {body}"
+    text = text if len(text) <= limit else text[: limit - 3] + "..."  # a post's 280 characters
     outbound_queue(
         provider=origin.provider,
         address=origin.address,
-        recipient=phone,
-        text=f"{notification.subject}: {text}",
+        recipient=recipient,
+        text=text,
         notification_id=notification.pk,
         report_id=report.pk,
+        reply_to_id=reply_to,
     )
     return True

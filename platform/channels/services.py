@@ -11,21 +11,23 @@ hub: settings.LAPOR_CHANNEL_DOORS), and the answer is queued for sending (channe
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from channels.doors import Answer, Door, Inbound, help_text
+from channels.doors import MIN_TEXT, Answer, Door, Inbound, help_text
 from channels.identity import sender_hash
 from channels.keywords import parse
 from channels.models import Conversation, InboundMessage, Outcome
 from channels.outbound import outbound_queue
+from channels.providers.common import MAX_TEXT, MediaError
 from lapor.crypto import encrypt
 from tenants.context import current_schema
 
@@ -117,30 +119,85 @@ def _reports_today(message: Inbound, s_hash: str) -> int:
 def _act(message: Inbound, command: Any, conversation: Conversation) -> Answer:
     door = door_here()
     pending = dict(conversation.pending or {})
+    held = list(pending.get("media") or [])  # attachments sent before the report's text
     confirm_first = message.provider in settings.LAPOR_CHANNEL_CONFIRM_FIRST
+    if len(message.text) > MAX_TEXT:
+        return Answer(
+            _("Pesan terlalu panjang (paling banyak %(n)s huruf). Kirim laporan yang lebih singkat.") % {"n": MAX_TEXT},
+            Outcome.REFUSED,
+        )
     if command.kind == "yes" and pending.get("kind") == "confirm":
         conversation.confirmed_at = timezone.now()
-        return _file(message, door, str(pending.get("text", "")), {})
+        return _file(message, door, str(pending.get("text", "")), {}, held)
     if command.kind == "report":
+        media = _capped(held + message.media)
         if confirm_first and conversation.confirmed_at is None:
             return Answer(
                 _("Kirim laporan ini ke LAPOR!? Balas YA untuk mengirim. Laporan palsu dapat dilaporkan ke polisi."),
                 Outcome.CONFIRM,
-                pending={"kind": "confirm", "text": command.body},
+                pending={"kind": "confirm", "text": command.body, "media": media},
             )
-        return _file(message, door, command.body, pending)
+        return _file(message, door, command.body, pending, media)
     if command.kind == "check":
         return door.check(message, command.tracking_id, command.typed_id)
     if command.kind == "reply":
         return door.reply(message, command.tracking_id, command.typed_id, command.body)
     if command.kind == "other" and pending.get("kind") not in (None, "confirm"):
+        notes = _attach(message, _capped(held + message.media))
         answered = door.other(message, command.body, pending)
         if answered is not None:
-            return answered
+            return _with_media(_with_notes(answered, notes), held + message.media)
+    if command.kind == "other" and message.media:
+        # A photo or document before the words: kept for the report that follows.
+        return Answer(
+            _("Lampiran diterima. Kirim LAPOR <isi laporan> untuk melapor dengan lampiran ini."),
+            Outcome.HELP,
+            pending={**pending, "media": _capped(held + message.media)},
+        )
+    if command.kind == "other" and message.public and not pending.get("kind"):
+        return Answer("", Outcome.IGNORED)  # a public mention that asks nothing: no answer
     return Answer(help_text(), Outcome.HELP, pending={} if pending.get("kind") == "confirm" else None)
 
 
-def _file(message: Inbound, door: Door, text: str, pending: dict[str, Any]) -> Answer:
+def _capped(media: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return media[: settings.LAPOR_MAX_ATTACHMENTS]
+
+
+def _attach(message: Inbound, media: list[dict[str, Any]]) -> list[str]:
+    """Fetch the message's media through its provider and the intake's attachment checks
+    (complaints.attachments); what fails is left out and told to the citizen."""
+    if not media:
+        return []
+    fetch = import_string(settings.LAPOR_CHANNEL_MEDIA_FETCHERS[message.provider])
+    notes: list[str] = []
+    message.attachments = []
+    for item in media:
+        try:
+            message.attachments.append(fetch(item))
+        except ValidationError as exc:
+            notes.append(exc.messages[0])
+        except MediaError as exc:
+            logger.warning("channel media %s of %s not fetched: %s", item.get("id"), message.provider, exc)
+            notes.append(_("Lampiran tidak dapat diambil; kirim lagi nanti."))
+    return notes
+
+
+def _with_notes(answer: Answer, notes: list[str]) -> Answer:
+    if not notes or answer.outcome != Outcome.REPORT:
+        return answer
+    return replace(answer, text=" ".join([answer.text, *notes]))
+
+
+def _with_media(answer: Answer, media: list[dict[str, Any]]) -> Answer:
+    """A question asked before filing (the hub's "where?") keeps the media for the filing."""
+    if media and answer.outcome != Outcome.REPORT and answer.pending:
+        return replace(answer, pending={**answer.pending, "media": _capped(media)})
+    return answer
+
+
+def _file(
+    message: Inbound, door: Door, text: str, pending: dict[str, Any], media: list[dict[str, Any]] | None = None
+) -> Answer:
     limit = settings.LAPOR_CHANNEL_REPORTS_PER_DAY
     if _reports_today(message, sender_hash(message.sender)) >= limit:
         return Answer(
@@ -149,4 +206,11 @@ def _file(message: Inbound, door: Door, text: str, pending: dict[str, Any]) -> A
             Outcome.LIMITED,
             pending={},
         )
-    return door.report(message, text, pending)
+    media = media or []
+    notes = _attach(message, media) if len(text.strip()) >= MIN_TEXT else []
+    try:
+        with transaction.atomic():
+            answer = door.report(message, text, pending)
+    except ValidationError as exc:
+        return Answer(exc.messages[0], Outcome.REFUSED, pending={})
+    return _with_media(_with_notes(answer, notes), media)

@@ -42,3 +42,11 @@ def inbound_purge_task() -> int:
         with schema_context(schema):
             purged += inbound_purge()
     return purged
+
+
+@hub_task(name="channels.tasks.x_mentions_poll_task", ignore_result=True)
+def x_mentions_poll_task() -> int:
+    """The X account's new mentions, where no webhook delivers them (settings.LAPOR_X["poll"])."""
+    from channels.providers.x import x_mentions_poll
+
+    return x_mentions_poll()

@@ -28,7 +28,7 @@ MAX_ATTEMPTS = 5
 # Hooks that may send a reporter's notification through the channel the report came by (SMS,
 # WhatsApp: channels.outbound.notification_by_channel); True means taken, so no e-mail goes.
 reporter_channels: list[Any] = []
-BY_CHANNEL = ("sms", "whatsapp")
+BY_CHANNEL = ("sms", "whatsapp", "twitter")
 # A notification's batch normally leaves within a second (complaints.relay); after this the sweep sends it anyway.
 NOTIFY_SWEEP_AFTER = timedelta(minutes=2)
 
@@ -118,7 +118,10 @@ def reporter_notification(*, report: Report, event: str, extra: str = "") -> Not
     A report that came by SMS or WhatsApp is told through that channel (its hook in
     `reporter_channels`); its receipt was the channel's own reply, so "submitted" is not repeated.
     """
-    by_channel = report.channel in BY_CHANNEL and bool(report.reporter_phone)
+    # An X reporter has no phone: the post it came by is its address (when no e-mail was given).
+    by_channel = report.channel in BY_CHANNEL and (
+        bool(report.reporter_phone) or (report.channel == "twitter" and not report.reporter_email)
+    )
     if by_channel and event == "submitted":
         return None
     if not report.reporter_email and not by_channel:

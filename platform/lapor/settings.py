@@ -308,7 +308,11 @@ LAPOR_CHANNEL_DOORS = {"hub": "national_hub.channels.hub_door", "pemda": "channe
 LAPOR_CHANNEL_SENDERS = {
     "kannel": "channels.providers.kannel.kannel_send",
     "twilio": "channels.providers.twilio.twilio_send",
+    "whatsapp": "channels.providers.whatsapp.whatsapp_send",
+    "x": "channels.providers.x.x_send",
 }
+# How a provider's media (a WhatsApp photo) is fetched into a report's attachment.
+LAPOR_CHANNEL_MEDIA_FETCHERS = {"whatsapp": "channels.providers.whatsapp.whatsapp_media_fetch"}
 # Providers whose first report from a number waits for the citizen's "YA" (joke floods).
 LAPOR_CHANNEL_CONFIRM_FIRST = set(env_list("LAPOR_CHANNEL_CONFIRM_FIRST", ["whatsapp"]))
 LAPOR_CHANNEL_REPORTS_PER_DAY = env_int("LAPOR_CHANNEL_REPORTS_PER_DAY", 5, minimum=1)
@@ -328,6 +332,23 @@ LAPOR_TWILIO = {
     "auth_token": env_str("LAPOR_TWILIO_AUTH_TOKEN"),
     "api_base": env_str("LAPOR_TWILIO_API_BASE", "https://api.twilio.com"),
     "callback_base": env_str("LAPOR_CHANNEL_CALLBACK_BASE"),
+}
+LAPOR_WHATSAPP = {  # WhatsApp Cloud API (Meta's Graph API)
+    "base_url": env_str("LAPOR_WHATSAPP_BASE_URL", "https://graph.facebook.com/v21.0"),
+    "token": env_str("LAPOR_WHATSAPP_TOKEN"),  # a system user's access token
+    "phone_number_id": env_str("LAPOR_WHATSAPP_PHONE_NUMBER_ID"),  # replies' sender when a message has none
+    "app_secret": env_str("LAPOR_WHATSAPP_APP_SECRET"),  # signs X-Hub-Signature-256
+    "verify_token": env_str("LAPOR_WHATSAPP_VERIFY_TOKEN"),  # the webhook's verification handshake
+}
+LAPOR_X = {  # X (Twitter): Account Activity webhook, mentions polling, replies by POST /2/tweets
+    "api_base": env_str("LAPOR_X_API_BASE", "https://api.x.com"),
+    "consumer_key": env_str("LAPOR_X_CONSUMER_KEY"),
+    "consumer_secret": env_str("LAPOR_X_CONSUMER_SECRET"),  # CRC and x-twitter-webhooks-signature
+    "access_token": env_str("LAPOR_X_ACCESS_TOKEN"),  # the account's OAuth 1.0a token (posting replies)
+    "access_token_secret": env_str("LAPOR_X_ACCESS_TOKEN_SECRET"),
+    "bearer_token": env_str("LAPOR_X_BEARER_TOKEN"),  # app-only token (reading mentions)
+    "user_id": env_str("LAPOR_X_USER_ID"),  # the platform's account; its own posts are never taken
+    "poll": env_bool("LAPOR_X_POLL", False),  # fetch mentions on beat (where no webhook is subscribed)
 }
 
 # --- e-mail ---------------------------------------------------------------------------------------

@@ -18,6 +18,10 @@ MAX_TEXT = 1600  # ten concatenated SMS; a WhatsApp text may be longer, a report
 MAX_BODY = 256 * 1024
 
 
+class MediaError(Exception):
+    """A provider's media could not be fetched (unreachable, refused, gone)."""
+
+
 class Refused(Exception):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
