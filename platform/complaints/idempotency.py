@@ -40,7 +40,8 @@ def _request_hash(request: Request) -> str:
     return digest.hexdigest()
 
 
-def _client_address(request: Request) -> str:
+def client_address(request: Request) -> str:
+    """The caller's address: the connecting one, or our own proxy's first forwarded hop."""
     if settings.SECURE_PROXY_SSL_HEADER:  # behind our own proxy (LAPOR_BEHIND_TLS_PROXY): its first hop
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         if forwarded:
@@ -59,7 +60,7 @@ def idempotent(method: Callable[..., Response]) -> Callable[..., Response]:
         user = getattr(request, "user", None)
         # Anonymous clients are told apart by address, so one citizen's key never replays another's
         # answer (it holds a reporter token).
-        scope = f"user:{user.pk}" if user is not None and user.is_authenticated else f"anon:{_client_address(request)}"
+        scope = f"user:{user.pk}" if user is not None and user.is_authenticated else f"anon:{client_address(request)}"
         fingerprint = _request_hash(request)
         with transaction.atomic():
             # A concurrent twin blocks on the unique index until the first commits, then replays it.
