@@ -227,10 +227,12 @@ class ReportSubmitApi(APIView):
     `/api/v1/citizen/token/`) also finds it under `/api/v1/me/reports/`."""
 
     permission_classes = [AllowAny]
+    authentication_classes: list[type] = []
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def get_authenticators(self) -> list[Any]:
-        # Only the account apps' own schemes (complaints.filers): never an officer's session or password.
+        # Only the account apps' token schemes (complaints.filers), never an officer's session or
+        # password: this view takes the short middleware chain (lapor.lanes), without sessions.
         return [authentication() for authentication in filers.authentications]
 
     @extend_schema(request=ReportSubmitInput, responses={201: SubmitOutput})
