@@ -267,6 +267,8 @@ class _MyReportAction(_CitizenApi):
 
 
 class MyReportReplyApi(_MyReportAction):
+    """Write to the officers of my report (answers a tunda, adds information, or disputes an answer)."""
+
     @extend_schema(request=TextInput, responses={201: FollowUpOutput}, parameters=[_PEMDA])
     def post(self, request: Request, tracking_id: str) -> Response:
         return super().post(request, tracking_id)
@@ -280,6 +282,8 @@ class MyReportReplyApi(_MyReportAction):
 
 
 class MyReportRateApi(_MyReportAction):
+    """Rate the answer to my report (1-5); rating an answered report closes it."""
+
     @extend_schema(request=RatingInput, responses=MyReportDetailOutput, parameters=[_PEMDA])
     def post(self, request: Request, tracking_id: str) -> Response:
         return super().post(request, tracking_id)
@@ -294,6 +298,8 @@ class MyReportRateApi(_MyReportAction):
 
 
 class MyReportReopenApi(_MyReportAction):
+    """Reopen my answered report within the 10 working days after the answer."""
+
     @extend_schema(request=ReasonInput, responses=MyReportDetailOutput, parameters=[_PEMDA])
     def post(self, request: Request, tracking_id: str) -> Response:
         return super().post(request, tracking_id)

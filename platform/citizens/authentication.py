@@ -19,7 +19,7 @@ class CitizenTokenAuthentication(TokenAuthentication):
     def authenticate(self, request: Any) -> tuple[Any, Any] | None:
         try:
             return super().authenticate(request)  # type: ignore[no-any-return]
-        except exceptions.AuthenticationFailed:
+        except (exceptions.AuthenticationFailed, UnicodeDecodeError):
             # knox's own messages are English only; one Indonesian answer for every bad token.
             raise exceptions.AuthenticationFailed(
                 _("Token tidak berlaku: salah, kedaluwarsa, atau sudah dicabut. Silakan masuk kembali.")

@@ -16,7 +16,7 @@ from django_tenants.utils import tenant_context
 
 from citizens.models import CitizenReport
 from complaints.models import AuthorKind, FollowUp, Report
-from tenants.models import Pemda
+from tenants.models import Pemda, PemdaStatus
 from tests.citizens.conftest import BEKASI, HUB, JABAR, JAKARTA, REPORT, App
 from tests.complaints.conftest import Api, JakartaUnits
 
@@ -226,3 +226,14 @@ def test_the_citizen_api_is_in_the_openapi_schema_of_every_host(app: App) -> Non
         assert "tokenWarga" in schema["components"]["securitySchemes"]
     at_pemda = app.client.get("/api/schema/?format=json", HTTP_HOST=JAKARTA).json()
     assert {"tokenWarga": []} in at_pemda["paths"]["/api/v1/reports/"]["post"]["security"]
+
+
+def test_a_report_of_an_archived_pemda_is_read_only(app: App, jakarta: Pemda) -> None:
+    app.sign_in_by_phone()
+    tracking_id = app.file(JAKARTA)["tracking_id"]
+    Pemda.objects.filter(pk=jakarta.pk).update(status=PemdaStatus.ARCHIVED)
+    assert app.get(f"/api/v1/me/reports/{tracking_id}/").status_code == 200
+    refused = app.post(f"/api/v1/me/reports/{tracking_id}/replies/", {"text": "Masih padam."})
+    assert refused.status_code == 403 and "diarsipkan" in refused.json()["detail"]
+    with tenant_context(jakarta):
+        assert not FollowUp.objects.exists()

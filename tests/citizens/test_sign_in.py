@@ -19,6 +19,7 @@ from citizens.models import Citizen, CodeFailure, LoginCode
 from lapor.crypto import decrypt
 from tenants.models import Pemda
 from tests.citizens.conftest import BUDI_EMAIL, JAKARTA, SITI_E164, SITI_PHONE, App, mail_code, sms_code
+from tests.helpers import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -173,3 +174,19 @@ def test_bad_input_gets_a_clear_400_in_indonesian(app: App) -> None:
         HTTP_ACCEPT_LANGUAGE="en",
     )  # fmt: skip
     assert english.status_code == 400
+
+
+def test_a_malformed_token_header_is_a_401_never_a_500(app: App) -> None:
+    for header in ("Token", "Token a b", "Token lapor_bukan-token", "Token \xff\xfe"):
+        response = app.client.get("/api/v1/me/reports/", HTTP_HOST="localhost", HTTP_AUTHORIZATION=header)
+        assert response.status_code == 401, (header, response.content)
+    assert app.get("/api/v1/me/reports/").status_code == 401  # no token at all
+
+
+def test_a_mail_server_that_refuses_gets_a_503_and_the_code_is_void(app: App, settings: Any) -> None:
+    # A real SMTP backend pointed at a port where nothing listens.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port(), 2
+    refused = app.ask_code(email=BUDI_EMAIL)
+    assert refused.status_code == 503 and "belum dapat dikirim" in refused.json()["detail"]
+    assert LoginCode.objects.get().expires_at <= timezone.now()
