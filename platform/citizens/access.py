@@ -19,7 +19,19 @@ from citizens.models import Citizen, CitizenReport
 from complaints.models import Report
 from complaints.tracking import tracking_id_normalize
 from lapor.errors import AccessDenied
-from tenants.models import PemdaStatus
+from tenants.models import Pemda, PemdaKind, PemdaStatus
+
+
+def access_pemda(*, code: str, host_tenant: Pemda) -> Pemda:
+    """The Pemda named by its Kemendagri code, or this host's own when none is named."""
+    if not code:
+        if host_tenant.kind == PemdaKind.HUB:
+            raise ValidationError({"pemda": [_("Sebutkan kode Pemda tempat laporan dikirim.")]})
+        return host_tenant
+    pemda = Pemda.objects.exclude(kind=PemdaKind.HUB).filter(code=code.strip()).first()
+    if pemda is None or pemda.status == PemdaStatus.PROVISIONING:
+        raise ValidationError({"pemda": [_("Pemda dengan kode %(code)s tidak dikenal.") % {"code": code}]})
+    return pemda
 
 
 def access_my_link(*, citizen: Citizen, tracking_id: str, pemda: str = "") -> CitizenReport:

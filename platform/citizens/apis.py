@@ -22,12 +22,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from citizens import services
-from citizens.access import access_my_link, my_report
+from citizens.access import access_my_link, access_pemda, my_report
 from citizens.authentication import CitizenTokenAuthentication
 from citizens.contacts import Contact, email_contact, phone_contact
 from citizens.models import Citizen
 from citizens.selectors import PAGE_SIZE, MyReport, my_reports_with_status
 from complaints import services as report_services
+from complaints.access import access_report_as_reporter
 from complaints.apis import FollowUpOutput, RatingInput, ReasonInput, ReporterReportOutput, TextInput
 from complaints.idempotency import client_address, idempotent
 from complaints.models import Status
@@ -160,9 +161,17 @@ class _CitizenApi(APIView):
 
 
 class CitizenProfileApi(_CitizenApi):
+    """The account: its phone and e-mail, masked. DELETE closes it (tokens and report links go;
+    the reports stay with their Pemda)."""
+
     @extend_schema(responses=AccountOutput)
     def get(self, request: Request) -> Response:
         return Response(AccountOutput(_account(self.citizen(request))).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request) -> Response:
+        services.citizen_delete(citizen=self.citizen(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class CitizenLogoutApi(_CitizenApi):
@@ -211,8 +220,17 @@ class MyReportPagination(CursorPagination):
     ordering = ("-created_at", "-id")
 
 
+class ClaimInput(serializers.Serializer):
+    tracking_id = serializers.CharField(max_length=20)
+    reporter_token = serializers.CharField(max_length=100, help_text="Token pelapor yang diberikan saat melapor.")
+    pemda = serializers.CharField(
+        max_length=5, required=False, allow_blank=True, default="", help_text="Kode Kemendagri; bawaan: Pemda host ini."
+    )
+
+
 class MyReportListApi(_CitizenApi):
-    """My reports in every Pemda, newest first, with each one's status as its Pemda holds it now."""
+    """My reports in every Pemda, newest first, with each one's status as its Pemda holds it now.
+    POST adds a report filed before signing in, proven by its tracking ID and reporter token."""
 
     @extend_schema(responses=MyReportOutput(many=True), parameters=[OpenApiParameter("cursor", str)])
     def get(self, request: Request) -> Response:
@@ -221,6 +239,19 @@ class MyReportListApi(_CitizenApi):
         page = paginator.paginate_queryset(links, request, view=self) or []
         items = my_reports_with_status(links=list(page))
         return paginator.get_paginated_response(MyReportOutput(items, many=True).data)
+
+    @extend_schema(request=ClaimInput, responses={200: MyReportOutput, 201: MyReportOutput})
+    def post(self, request: Request) -> Response:
+        data = ClaimInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        pemda = access_pemda(code=data.validated_data["pemda"], host_tenant=request.tenant)  # type: ignore[attr-defined]
+        with tenant_context(pemda):
+            report = access_report_as_reporter(
+                tracking_id=data.validated_data["tracking_id"], token=data.validated_data["reporter_token"]
+            )
+            link, created = services.citizen_report_claim(citizen=self.citizen(request), report=report)
+        (item,) = my_reports_with_status(links=[link])
+        return Response(MyReportOutput(item).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 class MyReportDetailOutput(ReporterReportOutput):

@@ -10,7 +10,8 @@ Codes are 6 digits, kept only as a keyed hash bound to their address, valid for
 kill a code. Limits, counted in the database so that every web process sees the same: one code
 a minute and `LAPOR_CITIZEN_CODES_PER_HOUR` an hour per address, `LAPOR_CITIZEN_CLIENT_CODES_PER_HOUR`
 codes and as many wrong codes an hour per client address. Everything here lives in the public
-schema, whichever host the request came to.
+schema, whichever host the request came to; a periodic task (citizens.tasks) forgets old codes
+and expired tokens.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from citizens.contacts import Contact
 from citizens.models import Citizen, CitizenReport, CodeFailure, ContactKind, LoginCode
 from complaints.models import Report
 from lapor.crypto import encrypt
-from lapor.errors import RateLimited
+from lapor.errors import InvalidTransition, RateLimited
 from tenants.context import current_tenant
 
 logger = logging.getLogger(__name__)
@@ -97,8 +98,6 @@ def citizen_code_request(*, contact: Contact, client_address: str) -> None:
 def _code_create(*, contact: Contact, client_address: str) -> tuple[str, LoginCode]:
     now = timezone.now()
     _lock(contact)
-    LoginCode.objects.filter(created_at__lt=now - KEEP_FOR).delete()
-    CodeFailure.objects.filter(created_at__lt=now - KEEP_FOR).delete()
     client = _client_hash(client_address)
     recent = list(
         LoginCode.objects.filter(destination_hash=contact.hash, created_at__gte=now - WINDOW)
@@ -245,6 +244,42 @@ def citizen_sign_out_everywhere(*, citizen: Citizen) -> int:
     """Revoke every token of the account (a lost phone); returns how many there were."""
     deleted, _by_model = AuthToken.objects.filter(user_id=citizen.user_id).delete()
     return deleted
+
+
+def citizen_delete(*, citizen: Citizen) -> None:
+    """Close the account: its tokens, its links to reports and its sealed addresses go.
+
+    The reports stay with their Pemda, as filed (with whatever the citizen wrote in them, sealed
+    as always, and their reporter token); only the account's view of them is gone.
+    """
+    with schema_context(get_public_schema_name()), transaction.atomic():
+        citizen.user.delete()  # cascades: Citizen, CitizenReport, knox tokens
+
+
+def citizen_report_claim(*, citizen: Citizen, report: Report) -> tuple[CitizenReport, bool]:
+    """Add a report filed without the account (its reporter token was shown) to "my reports".
+
+    Call inside the report's Pemda (tenant context). Idempotent for its own account; a report
+    already in another account stays there.
+    """
+    link, created = CitizenReport.objects.get_or_create(
+        tenant_id=current_tenant().pk,
+        report_id=report.pk,
+        defaults={"citizen": citizen, "tracking_id": report.tracking_id, "created_at": report.submitted_at},
+    )
+    if link.citizen_id != citizen.pk:
+        raise InvalidTransition(_("Laporan ini sudah ada di akun warga lain."))
+    return link, created
+
+
+def citizen_housekeeping(*, now: datetime | None = None) -> dict[str, int]:
+    """Forget what no longer counts: codes and wrong tries older than a day, expired tokens."""
+    now = now or timezone.now()
+    with schema_context(get_public_schema_name()):
+        codes, _m1 = LoginCode.objects.filter(created_at__lt=now - KEEP_FOR).delete()
+        failures, _m2 = CodeFailure.objects.filter(created_at__lt=now - KEEP_FOR).delete()
+        tokens, _m3 = AuthToken.objects.filter(expiry__lt=now, user__citizen__isnull=False).delete()
+    return {"codes": codes, "failures": failures, "tokens": tokens}
 
 
 def citizen_report_link(*, user: Any, report: Report) -> None:

@@ -47,6 +47,7 @@ app.conf.update(
         "hub-triage-escalate": {"task": "sync.tasks.hub_triage_escalate_task", "schedule": float(SLA_SCAN_SECONDS)},
         "channels-sweep": {"task": "channels.tasks.outbound_sweep_task", "schedule": 30.0},
         "channels-retention": {"task": "channels.tasks.inbound_purge_task", "schedule": 86400.0},
+        "citizens-housekeeping": {"task": "citizens.tasks.citizen_housekeeping_task", "schedule": 3600.0},
     },
 )
 app.autodiscover_tasks()

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from citizens.models import CitizenReport
+from citizens.models import Citizen, CitizenReport
 from complaints.models import AuthorKind, FollowUp, Report
 from tenants.models import Pemda, PemdaStatus
 from tests.citizens.conftest import BEKASI, HUB, JABAR, JAKARTA, REPORT, App
@@ -237,3 +237,55 @@ def test_a_report_of_an_archived_pemda_is_read_only(app: App, jakarta: Pemda) ->
     assert refused.status_code == 403 and "diarsipkan" in refused.json()["detail"]
     with tenant_context(jakarta):
         assert not FollowUp.objects.exists()
+
+
+def test_a_report_filed_before_signing_in_is_added_with_its_reporter_token(
+    app: App, other_app: App, jakarta: Pemda
+) -> None:
+    anonymous = App().file(JAKARTA)  # from the web form, before the app: no account
+    app.sign_in_by_phone()
+    claim = {"tracking_id": anonymous["tracking_id"], "reporter_token": anonymous["reporter_token"]}
+
+    wrong = app.post("/api/v1/me/reports/", {**claim, "reporter_token": "bukan-token"}, host=JAKARTA)
+    assert wrong.status_code == 403 and not CitizenReport.objects.exists()
+    at_hub = app.post("/api/v1/me/reports/", claim)  # the hub holds no reports: which Pemda?
+    assert at_hub.status_code == 400 and "pemda" in at_hub.json()
+    unknown = app.post("/api/v1/me/reports/", {**claim, "pemda": "99.99"})
+    assert unknown.status_code == 400 and "tidak dikenal" in unknown.json()["pemda"][0]
+
+    added = app.post("/api/v1/me/reports/", {**claim, "pemda": "31"})
+    assert added.status_code == 201, added.content
+    assert (added.json()["tracking_id"], added.json()["status"]) == (anonymous["tracking_id"], "submitted")
+    assert app.post("/api/v1/me/reports/", claim, host=JAKARTA).status_code == 200  # again: nothing new
+    assert [r["tracking_id"] for r in app.my_reports()] == [anonymous["tracking_id"]]
+
+    # Someone else holding the token (it was shared) cannot take it into their account.
+    other_app.sign_in_by_email()
+    taken = other_app.post("/api/v1/me/reports/", claim, host=JAKARTA)
+    assert taken.status_code == 409 and other_app.my_reports() == []
+
+
+def test_closing_the_account_forgets_it_but_not_the_reports(app: App, jakarta: Pemda) -> None:
+    app.sign_in_by_phone()
+    filed = app.file(JAKARTA)
+    assert (
+        app.client.delete(
+            "/api/v1/citizen/profile/", HTTP_HOST=HUB, HTTP_AUTHORIZATION=f"Token {app.token}"
+        ).status_code
+        == 204
+    )
+    assert not Citizen.objects.exists() and not CitizenReport.objects.exists()
+    assert app.get("/api/v1/me/reports/").status_code == 401
+    with tenant_context(jakarta):
+        assert Report.objects.filter(tracking_id=filed["tracking_id"]).exists()
+    # The report is still followed with its reporter token.
+    tracked = App().get(
+        f"/api/v1/reports/track/{filed['tracking_id']}/", host=JAKARTA, HTTP_X_REPORTER_TOKEN=filed["reporter_token"]
+    )
+    assert tracked.status_code == 200
+
+
+def test_a_citizen_token_opens_no_officer_route(app: App, jakarta: Pemda, cast: Any) -> None:
+    app.sign_in_by_phone()
+    for path in ("/api/v1/officer/reports/", "/api/v1/units/", "/api/v1/me/"):
+        assert app.get(path, host=JAKARTA).status_code in (401, 403), path

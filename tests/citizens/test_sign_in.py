@@ -16,6 +16,7 @@ from django_tenants.utils import schema_context, tenant_context
 from channels.identity import sender_hash
 from channels.models import OutboundMessage, OutboundStatus
 from citizens.models import Citizen, CodeFailure, LoginCode
+from citizens.services import citizen_housekeeping
 from lapor.crypto import decrypt
 from tenants.models import Pemda
 from tests.citizens.conftest import BUDI_EMAIL, JAKARTA, SITI_E164, SITI_PHONE, App, mail_code, sms_code
@@ -190,3 +191,13 @@ def test_a_mail_server_that_refuses_gets_a_503_and_the_code_is_void(app: App, se
     refused = app.ask_code(email=BUDI_EMAIL)
     assert refused.status_code == 503 and "belum dapat dikirim" in refused.json()["detail"]
     assert LoginCode.objects.get().expires_at <= timezone.now()
+
+
+def test_housekeeping_forgets_old_codes_and_expired_tokens(app: App) -> None:
+    app.sign_in_by_phone()
+    with time_machine.travel(timezone.now() + timedelta(minutes=2)):
+        App().ask_code(email=BUDI_EMAIL)
+    assert citizen_housekeeping() == {"codes": 0, "failures": 0, "tokens": 0}
+    later = citizen_housekeeping(now=timezone.now() + timedelta(days=91))
+    assert later == {"codes": 2, "failures": 0, "tokens": 1}
+    assert not LoginCode.objects.exists() and Citizen.objects.count() == 1  # the account stays
