@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_tenants.utils import tenant_context
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -91,7 +92,9 @@ class CitizenCodeApi(APIView):
 
 class SignInInput(ContactInput):
     code = serializers.RegexField(
-        r"^\s*[0-9]{6}\s*$", error_messages={"invalid": _("Kode terdiri dari 6 angka.")}, help_text="Kode 6 angka."
+        r"^\s*[0-9]{6}\s*$",
+        error_messages={"invalid": gettext_lazy("Kode terdiri dari 6 angka.")},
+        help_text="Kode 6 angka.",
     )
 
 
@@ -145,7 +148,7 @@ class CitizenTokenApi(APIView):
 
 
 class IsCitizen(BasePermission):
-    message = _("Masuk dengan akun warga terlebih dahulu.")
+    message = gettext_lazy("Masuk dengan akun warga terlebih dahulu.")
 
     def has_permission(self, request: Any, view: Any) -> bool:
         return bool(request.user and request.user.is_authenticated and hasattr(request.user, "citizen"))
