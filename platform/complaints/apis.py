@@ -7,6 +7,7 @@ officers use /api/v1/officer/… with their membership checked by complaints.acc
 from __future__ import annotations
 
 import re
+from contextlib import nullcontext
 from typing import Any
 
 from django.db import transaction
@@ -24,7 +25,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agencies.models import Unit
-from complaints import services
+from complaints import filers, services
 from complaints.access import (
     Action,
     Caller,
@@ -223,18 +224,43 @@ _DATETIME = serializers.DateTimeField()  # stateless when only rendering
 
 
 class ReportSubmitApi(APIView):
+    """File a report. No login is needed; a signed-in citizen of the mobile app (the token of
+    `/api/v1/citizen/token/`) also finds it under `/api/v1/me/reports/`."""
+
     permission_classes = [AllowAny]
     authentication_classes: list[type] = []
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     throttle_classes = list(INTAKE_THROTTLES)
+
+    def get_authenticators(self) -> list[Any]:
+        # Only the account apps' token schemes (complaints.filers), never an officer's session or
+        # password: this view takes the short middleware chain (lapor.lanes), without sessions.
+        return [authentication() for authentication in filers.authentications]
 
     @extend_schema(request=ReportSubmitInput, responses={201: SubmitOutput})
     @idempotent
     def post(self, request: Request) -> Response:
         data = ReportSubmitInput(data=request.data)
         data.is_valid(raise_exception=True)
-        v = data.validated_data
-        submission = services.report_submit(
+        account = request.user if request.user.is_authenticated else None
+        # With an account, the report and its link to the account commit together.
+        with transaction.atomic() if account is not None else nullcontext():
+            submission = self._submit(data.validated_data)
+            if account is not None:
+                filers.report_filed_by(user=account, report=submission.report)
+        report = submission.report
+        # Shaped as SubmitOutput (which documents it); built directly, as this is the hot path.
+        body = {
+            "tracking_id": report.tracking_id,
+            "reporter_token": submission.reporter_token,
+            "status": report.status,
+            "verify_due_at": _DATETIME.to_representation(report.verify_due_at),  # type: ignore[arg-type]
+        }
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @staticmethod
+    def _submit(v: dict[str, Any]) -> services.Submission:
+        return services.report_submit(
             type=v["type"],
             category=v["category"],
             title=v["title"],
@@ -250,15 +276,6 @@ class ReportSubmitApi(APIView):
             },
             attachments=v["attachments"],
         )
-        report = submission.report
-        # Shaped as SubmitOutput (which documents it); built directly, as this is the hot path.
-        body = {
-            "tracking_id": report.tracking_id,
-            "reporter_token": submission.reporter_token,
-            "status": report.status,
-            "verify_due_at": _DATETIME.to_representation(report.verify_due_at),  # type: ignore[arg-type]
-        }
-        return Response(body, status=status.HTTP_201_CREATED)
 
 
 class SimilarReportsApi(APIView):

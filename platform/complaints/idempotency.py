@@ -20,7 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from complaints.models import IdempotencyRecord
-from lapor.net import client_address
+from lapor import net
 
 MAX_KEY_LENGTH = 128
 
@@ -40,8 +40,9 @@ def _request_hash(request: Request) -> str:
     return digest.hexdigest()
 
 
-def _client_address(request: Request) -> str:
-    return client_address(request.META)
+def client_address(request: Request) -> str:
+    """The caller's address, X-Forwarded-For believed only from trusted proxies (lapor.net)."""
+    return net.client_address(request.META)
 
 
 def idempotent(method: Callable[..., Response]) -> Callable[..., Response]:
@@ -55,7 +56,7 @@ def idempotent(method: Callable[..., Response]) -> Callable[..., Response]:
         user = getattr(request, "user", None)
         # Anonymous clients are told apart by address, so one citizen's key never replays another's
         # answer (it holds a reporter token).
-        scope = f"user:{user.pk}" if user is not None and user.is_authenticated else f"anon:{_client_address(request)}"
+        scope = f"user:{user.pk}" if user is not None and user.is_authenticated else f"anon:{client_address(request)}"
         fingerprint = _request_hash(request)
         with transaction.atomic():
             # A concurrent twin blocks on the unique index until the first commits, then replays it.

@@ -13,14 +13,18 @@ from rest_framework.exceptions import ParseError, Throttled, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from lapor.errors import AccessDenied, InvalidTransition
+from lapor.errors import AccessDenied, InvalidTransition, RateLimited
 from lapor.parsers import PayloadTooLarge
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """Service errors become 4xx with the reason: never a 500 for bad input or a wrong state."""
+    """Service errors become 4xx with the reason: never a 500 for bad input, a wrong state or a limit."""
     if isinstance(exc, InvalidTransition):
         return Response({"detail": exc.message, "code": "invalid_state"}, status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, RateLimited):
+        response = Response({"detail": exc.message, "code": "rate_limited"}, status=status.HTTP_429_TOO_MANY_REQUESTS)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
     if isinstance(exc, AccessDenied):
         return Response({"detail": exc.message, "code": "forbidden"}, status=status.HTTP_403_FORBIDDEN)
     if isinstance(exc, Throttled):

@@ -48,6 +48,7 @@ app.conf.update(
         "channels-sweep": {"task": "channels.tasks.outbound_sweep_task", "schedule": 30.0},
         "channels-retention": {"task": "channels.tasks.inbound_purge_task", "schedule": 86400.0},
         "channels-x-mentions": {"task": "channels.tasks.x_mentions_poll_task", "schedule": 60.0},
+        "citizens-housekeeping": {"task": "citizens.tasks.citizen_housekeeping_task", "schedule": 3600.0},
     },
 )
 app.autodiscover_tasks()

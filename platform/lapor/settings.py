@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -83,6 +84,9 @@ SHARED_APPS = [
     "national_hub.registry",
     "sync",
     "web",
+    "knox",
+    # Citizen accounts of the mobile app: one account for every Pemda (public schema).
+    "citizens",
     # In both lists: the hub's number (1708) keeps its messages in public, each Pemda's in its schema.
     "channels",
 ]
@@ -349,6 +353,28 @@ LAPOR_X = {  # X (Twitter): Account Activity webhook, mentions polling, replies 
     "bearer_token": env_str("LAPOR_X_BEARER_TOKEN"),  # app-only token (reading mentions)
     "user_id": env_str("LAPOR_X_USER_ID"),  # the platform's account; its own posts are never taken
     "poll": env_bool("LAPOR_X_POLL", False),  # fetch mentions on beat (where no webhook is subscribed)
+}
+
+# --- citizen accounts (platform/citizens) -----------------------------------------------------------
+# Sign-in codes: minutes valid; per phone or e-mail address an hour; per client address an hour
+# (codes asked for, and wrong codes typed).
+LAPOR_CITIZEN_CODE_MINUTES = env_int("LAPOR_CITIZEN_CODE_MINUTES", 10, minimum=1, maximum=60)
+LAPOR_CITIZEN_CODES_PER_HOUR = env_int("LAPOR_CITIZEN_CODES_PER_HOUR", 5, minimum=1)
+LAPOR_CITIZEN_CLIENT_CODES_PER_HOUR = env_int("LAPOR_CITIZEN_CLIENT_CODES_PER_HOUR", 30, minimum=1)
+# The SMS code leaves through this provider's sender, from this number of the hub's.
+LAPOR_CITIZEN_SMS_PROVIDER = env_str("LAPOR_CITIZEN_SMS_PROVIDER", "kannel")
+if LAPOR_CITIZEN_SMS_PROVIDER not in LAPOR_CHANNEL_SENDERS:
+    raise ImproperlyConfigured(
+        f"LAPOR_CITIZEN_SMS_PROVIDER must be one of {sorted(LAPOR_CHANNEL_SENDERS)}, got {LAPOR_CITIZEN_SMS_PROVIDER!r}"
+    )
+LAPOR_CITIZEN_SMS_FROM = env_str("LAPOR_CITIZEN_SMS_FROM", "1708")
+# The app's tokens (django-rest-knox): valid this many days after their last use.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=env_int("LAPOR_CITIZEN_TOKEN_DAYS", 90, minimum=1, maximum=3650)),
+    "AUTO_REFRESH": True,
+    "MIN_REFRESH_INTERVAL": 3600,  # a token's expiry is written at most once an hour
+    "TOKEN_PREFIX": "lapor_",  # recognisable by secret scanners
+    "AUTH_HEADER_PREFIX": "Token",
 }
 
 # --- e-mail ---------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
+    path("api/v1/", include("citizens.urls")),
     # The hub describes its own routes (the default would be ROOT_URLCONF, a Pemda's).
     path("api/schema/", SpectacularAPIView.as_view(urlconf="lapor.urls_public"), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 urlpatterns = [
     path("", include("accounts.urls")),
+    path("api/v1/", include("citizens.urls")),
     path("api/v1/", include("complaints.urls")),
     path("", include("accounts.urls_tenant")),
     path("api/schema/", SpectacularAPIView.as_view(urlconf="lapor.urls_tenant"), name="schema"),

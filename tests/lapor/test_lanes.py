@@ -21,6 +21,7 @@ from django.db import close_old_connections
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.resolvers import RoutePattern
+from rest_framework.authentication import SessionAuthentication
 
 from accounts.models import Membership, Role
 from complaints import apis
@@ -80,6 +81,9 @@ def test_the_short_chain_serves_only_the_citizen_views(urlconf: str) -> None:
         assert reached == set()  # the hub takes no citizen reports
     for view in CITIZEN_VIEWS:
         assert view.authentication_classes == []
+        # Intake also knows the mobile app's citizen token (complaints.filers): a header, never a cookie.
+        for authenticator in view().get_authenticators():
+            assert not isinstance(authenticator, SessionAuthentication), view
 
 
 @pytest.mark.parametrize(
