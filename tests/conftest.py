@@ -19,6 +19,7 @@ from django.core.cache import caches
 from django.db import connection
 from django.test.client import ClientHandler
 from django_tenants.utils import tenant_context
+from rest_framework.throttling import SimpleRateThrottle
 
 from complaints.seed import categories_seed
 from lapor.celery import broker_prepare
@@ -143,6 +144,14 @@ def jakarta(tenants_registry: dict[str, Pemda], db: None) -> Pemda:
 @pytest.fixture
 def bekasi(tenants_registry: dict[str, Pemda], db: None) -> Pemda:
     return tenants_registry["bekasi"]
+
+
+@pytest.fixture(autouse=True)
+def _intake_limits_out_of_the_way(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Tests file many reports from one address and one phone number; the limits have their own tests
+    # (tests/complaints/test_rate_limits.py), which set the rates they test.
+    generous = {"intake_address": "100000/hour", "intake_phone": "100000/hour"}
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", generous)
 
 
 @pytest.fixture(autouse=True)
