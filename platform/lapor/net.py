@@ -38,3 +38,8 @@ def client_address(meta: dict[str, Any]) -> str:
         if not _trusted(hop, networks):
             return hop[:45]
     return (hops[0] if hops else remote)[:45]
+
+
+def request_client_address(request: Any) -> str:
+    """The same address for django-axes (AXES_CLIENT_IP_CALLABLE takes the request)."""
+    return client_address(request.META)

@@ -85,6 +85,8 @@ SHARED_APPS = [
     "sync",
     "web",
     "knox",
+    # Failed logins are counted and locked out in public: a user is one person on every host.
+    "axes",
     # Citizen accounts of the mobile app: one account for every Pemda (public schema).
     "citizens",
     # In both lists: the hub's number (1708) keeps its messages in public, each Pemda's in its schema.
@@ -116,6 +118,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: turns a login refused by the lockout into its answer (accounts.lockout).
+    "axes.middleware.AxesMiddleware",
 ]
 # A citizen's API call (lapor.lanes) skips what only pages, the admin and officers' session-
 # authenticated calls use; security and frame headers, language and tenant stay.
@@ -186,6 +190,16 @@ CACHES = {
 }
 
 # --- auth ---------------------------------------------------------------------------------------
+# django-axes first: a locked-out username + client address pair is refused before its password is
+# even checked; failures are counted from Django's user_login_failed signal (every login door).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env_int("LAPOR_LOGIN_FAILURE_LIMIT", 5, minimum=1, maximum=100)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LAPOR_LOGIN_LOCKOUT_MINUTES", 15, minimum=1, maximum=24 * 60))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]  # a stranger cannot lock an officer out from elsewhere
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "lapor.net.request_client_address"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_VERBOSE = False
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -399,5 +413,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LAPOR_LOG_LEVEL", "INFO").upper()},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    # axes logs every failed login at INFO; the failures are kept in its tables (AccessAttempt, AccessFailureLog).
+    "loggers": {"django.db.backends": {"level": "INFO"}, "axes": {"level": "WARNING"}},
 }
