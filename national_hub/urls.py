@@ -5,9 +5,11 @@ from django.urls import path
 from national_hub import apis, console_pages, early_warning, league, opendata, portal
 from national_hub.console import hub_console, onboarding_console
 from web import console as staff
+from web import errors
 from web import portal as web_portal
 
 urlpatterns = [
+    path(".well-known/security.txt", errors.security_txt, name="hub-security-txt"),
     path("", portal.hub_home, name="hub-home"),
     path("lapor/", portal.hub_lapor, name="hub-lapor"),
     path("lapor/terkirim/", web_portal.lapor_done, name="hub-lapor-done"),

@@ -164,6 +164,8 @@ SESSION_COOKIE_SECURE = env_bool("LAPOR_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # Proxies (addresses or networks) whose X-Forwarded-For is believed: the client address for rate
 # limits and idempotency is the first hop from the right that is not one of them (lapor.net).
+# Where vulnerabilities are reported (/.well-known/security.txt on every host), e.g. mailto:csirt@...
+LAPOR_SECURITY_CONTACT = env_str("LAPOR_SECURITY_CONTACT").strip()
 LAPOR_TRUSTED_PROXIES = env_list("LAPOR_TRUSTED_PROXIES", [])
 if env_bool("LAPOR_BEHIND_TLS_PROXY", False):
     # nginx terminates TLS and says so in X-Forwarded-Proto (deploy/production/nginx-lapor.conf).

@@ -3,12 +3,17 @@ database, and the 400 answer (JSON on machine routes)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.template import loader
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import defaults
+from django.views.decorators.http import require_GET
 
 
 def server_error(request: HttpRequest) -> HttpResponseServerError:
@@ -26,3 +31,14 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
         detail = _("Isi permintaan terlalu besar.") if too_big else _("Permintaan tidak dapat diproses.")
         return JsonResponse({"detail": str(detail)}, status=413 if too_big else 400)
     return defaults.bad_request(request, exception)
+
+
+@require_GET
+def security_txt(request: HttpRequest) -> HttpResponse:
+    """/.well-known/security.txt (RFC 9116) on every host, from LAPOR_SECURITY_CONTACT."""
+    contact = settings.LAPOR_SECURITY_CONTACT
+    if not contact:
+        raise Http404
+    expires = (timezone.now() + timedelta(days=180)).strftime("%Y-%m-%dT00:00:00Z")
+    lines = [f"Contact: {contact}", f"Expires: {expires}", "Preferred-Languages: id, en"]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

@@ -2,10 +2,11 @@
 
 from django.urls import path
 
-from web import administration, console, dashboard, files, portal
+from web import administration, console, dashboard, errors, files, portal
 from web.opendata import views as opendata
 
 urlpatterns = [
+    path(".well-known/security.txt", errors.security_txt, name="web-security-txt"),
     path("", portal.home, name="web-home"),
     path("lapor/", portal.lapor, name="web-lapor"),
     path("lapor/terkirim/", portal.lapor_done, name="web-lapor-done"),

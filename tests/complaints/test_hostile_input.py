@@ -168,3 +168,13 @@ def test_requests_refused_before_any_view_answer_json_on_api_routes(jakarta: Pem
     page = bad_request(factory.post("/lapor/"), SuspiciousOperation("odd"))
     assert page.status_code == 400
     assert page["Content-Type"].startswith("text/html")
+
+
+def test_every_host_says_where_to_report_a_vulnerability(jakarta: Pemda, hub: Pemda) -> None:
+    with override_settings(LAPOR_SECURITY_CONTACT="mailto:csirt@example.go.id"):
+        for host in ("jakarta.localhost", "localhost"):
+            answer = Client().get("/.well-known/security.txt", HTTP_HOST=host)
+            assert answer.status_code == 200
+            text = answer.content.decode()
+            assert "Contact: mailto:csirt@example.go.id" in text and "Expires: " in text
+    assert Client().get("/.well-known/security.txt", HTTP_HOST="localhost").status_code == 404
