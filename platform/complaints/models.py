@@ -40,6 +40,7 @@ class Channel(models.TextChoices):
     WHATSAPP = "whatsapp", "WhatsApp"
     EMAIL = "email", _("Surel")
     API = "api", "API"
+    OPEN311 = "open311", "Open311"
 
 
 class Status(models.TextChoices):
@@ -206,6 +207,15 @@ class FollowUp(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        indexes = [
+            # Open311's servicerequestupdates reads officers' follow-ups by time; the reporter's
+            # replies stay out, and intake never writes here.
+            models.Index(
+                fields=["created_at"],
+                name="followup_officer_time",
+                condition=~models.Q(author_kind="reporter"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.report_id}:{self.author_kind}"
