@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 from django_tenants.utils import tenant_context
-from open311.services import apiclient_issue
 
+from open311.services import apiclient_issue
 from tenants.models import Pemda
 from tests.complaints.conftest import Api, api, cast, units  # noqa: F401 - fixtures
 

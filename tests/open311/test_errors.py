@@ -8,8 +8,8 @@ import pytest
 from django_tenants.utils import tenant_context
 
 from complaints.models import Report
-from open311.services import apiclient_revoke
 from open311.models import ApiClient
+from open311.services import apiclient_revoke
 from tenants.models import Pemda
 from tests.open311.conftest import HOST
 from tests.open311.schemas import ERRORS, check_json, check_xml
