@@ -16,18 +16,17 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.db import connection
 from django.db.models import QuerySet
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from complaints.models import (
     PUBLIC_PRIVACY,
-    Attachment,
     AuthorKind,
     Category,
     FollowUp,
-    LinkRole,
     Privacy,
-    ReferralLink,
     Report,
     ReportType,
     Status,
@@ -168,115 +167,99 @@ def requests_page(
     return [pk for _at, pk in sorted(rows, reverse=True)[:limit]]
 
 
-_FIELDS = (
-    "id",
-    "tracking_id",
-    "status",
-    "title",
-    "text",
-    "category__code",
-    "category__name",
-    "category__name_en",
-    "unit__name",
-    "submitted_at",
-    "verified_at",
-    "disposed_at",
-    "first_response_at",
-    "answered_at",
-    "closed_at",
-    "response_due_at",
-    "address",
-    "kelurahan",
-    "kecamatan",
-    "region_code",
-    "latitude",
-    "longitude",
-)
+# One statement for a page of requests, in the order of `ids`: the report, its category and unit,
+# the officer's last follow-up, the first attachment and (for a referred report) who holds it
+# now, each a lateral index probe; times rendered by PostgreSQL in the Pemda's zone. Building the
+# same rows through the ORM (model rows, aware datetimes, five queries) cost ~150 ms of a
+# 1,000-request page on 1,000,000 reports; this costs a fraction of it.
+_ROWS_SQL = """
+SELECT r.tracking_id, r.status, note.text, c.code, c.name, c.name_en, u.name, ref.receiver_name,
+       r.title, r.text,
+       to_char(r.submitted_at AT TIME ZONE %(zone)s, 'YYYY-MM-DD"T"HH24:MI:SS'),
+       to_char(CASE WHEN r.status IN ('answered', 'closed') AND r.closed_at IS NOT NULL THEN r.closed_at
+                    ELSE GREATEST(r.submitted_at, r.verified_at, r.disposed_at, r.first_response_at,
+                                  r.answered_at, r.closed_at, note.created_at) END
+               AT TIME ZONE %(zone)s, 'YYYY-MM-DD"T"HH24:MI:SS'),
+       to_char(r.response_due_at AT TIME ZONE %(zone)s, 'YYYY-MM-DD"T"HH24:MI:SS'),
+       r.address, r.kelurahan, r.kecamatan, r.region_code, r.latitude::float8, r.longitude::float8, media.id
+FROM unnest(%(ids)s::bigint[]) WITH ORDINALITY AS picked(id, n)
+JOIN complaints_report r ON r.id = picked.id
+JOIN complaints_category c ON c.id = r.category_id
+LEFT JOIN agencies_unit u ON u.id = r.unit_id
+LEFT JOIN LATERAL (
+    SELECT f.text, f.created_at FROM complaints_followup f
+    WHERE f.report_id = r.id AND f.author_kind <> 'reporter' ORDER BY f.created_at DESC, f.id DESC LIMIT 1
+) note ON true
+LEFT JOIN LATERAL (
+    SELECT a.id FROM complaints_attachment a WHERE a.report_id = r.id ORDER BY a.id LIMIT 1
+) media ON true
+LEFT JOIN LATERAL (
+    SELECT l.receiver_name FROM complaints_referrallink l
+    WHERE l.report_id = r.id AND l.role = 'origin' AND r.status = 'referred' LIMIT 1
+) ref ON true
+ORDER BY picked.n
+"""
 
 
 def request_rows(ids: list[int], *, site_root: str) -> list[dict[str, Any]]:
-    """The GeoReport rows of `ids`, in that order: four queries, whatever the number."""
+    """The GeoReport rows of `ids`, in that order: one query, whatever the number."""
     if not ids:
         return []
     zone = pemda_zone()
-    english = (current_language() or "id").startswith("en")
-    reports = {r["id"]: r for r in Report.objects.filter(pk__in=ids).values(*_FIELDS)}
-    notes: dict[int, tuple[str, datetime]] = {
-        rid: (text, at)
-        for rid, text, at in FollowUp.objects.filter(report_id__in=ids)
-        .exclude(author_kind=AuthorKind.REPORTER)
-        .order_by("report_id", "-created_at", "-id")
-        .distinct("report_id")
-        .values_list("report_id", "text", "created_at")
-    }
-    media = dict(
-        Attachment.objects.filter(report_id__in=ids)
-        .order_by("report_id", "id")
-        .distinct("report_id")
-        .values_list("report_id", "id")
-    )
-    referred = [pk for pk in ids if pk in reports and reports[pk]["status"] == Status.REFERRED]
-    receivers = (
-        dict(
-            ReferralLink.objects.filter(report_id__in=referred, role=LinkRole.ORIGIN).values_list(
-                "report_id", "receiver_name"
-            )
-        )
-        if referred
-        else {}
-    )
+    # Indonesia keeps no daylight saving time: one offset serves every moment of the page.
+    offset = datetime.now(zone).strftime("%z")
+    offset = f"{offset[:3]}:{offset[3:]}"
+    english = (get_language() or "id").startswith("en")
+    hub_name = _("Hub nasional LAPOR!")
+    with connection.cursor() as cursor:
+        cursor.execute(_ROWS_SQL, {"ids": ids, "zone": zone.key})
+        found = cursor.fetchall()
     rows = []
-    for pk in ids:
-        r = reports.get(pk)
-        if r is None:
-            continue
-        note = notes.get(pk)
-        closed = GEOREPORT_STATUS.get(r["status"]) == "closed"
-        moments = [
-            m
-            for m in (
-                r["submitted_at"],
-                r["verified_at"],
-                r["disposed_at"],
-                r["first_response_at"],
-                r["answered_at"],
-                r["closed_at"],
-                note[1] if note else None,
-            )
-            if m is not None
-        ]
-        description = f"{r['title']}\n\n{r['text']}"
-        name = r["category__name_en"] if english and r["category__name_en"] else r["category__name"]
+    for (
+        tracking_id,
+        status,
+        note,
+        code,
+        name,
+        name_en,
+        unit,
+        receiver,
+        title,
+        text,
+        requested,
+        updated,
+        due,
+        address,
+        kelurahan,
+        kecamatan,
+        region_code,
+        lat,
+        long,
+        media,
+    ) in found:
+        state = GEOREPORT_STATUS.get(status, "open")
         rows.append(
             {
-                "service_request_id": r["tracking_id"],
-                "status": GEOREPORT_STATUS.get(r["status"], "open"),
-                "status_notes": note[0] if note else None,
-                "service_name": name,
-                "service_code": r["category__code"],
-                "description": description[:DESCRIPTION_CHARS],
-                "agency_responsible": (
-                    receivers.get(pk) or _("Hub nasional LAPOR!") if r["status"] == Status.REFERRED else r["unit__name"]
-                ),
+                "service_request_id": tracking_id,
+                "status": state,
+                "status_notes": note,
+                "service_name": name_en if english and name_en else name,
+                "service_code": code,
+                "description": f"{title}\n\n{text}"[:DESCRIPTION_CHARS],
+                "agency_responsible": (receiver or hub_name) if status == Status.REFERRED else unit,
                 "service_notice": None,
-                "requested_datetime": w3(r["submitted_at"], zone),
-                "updated_datetime": w3(r["closed_at"] if closed and r["closed_at"] else max(moments), zone),
-                "expected_datetime": None if closed else w3(r["response_due_at"], zone),
-                "address": ", ".join(p for p in (r["address"], r["kelurahan"], r["kecamatan"]) if p) or None,
-                "address_id": r["region_code"] or None,
+                "requested_datetime": requested + offset,
+                "updated_datetime": updated + offset,
+                "expected_datetime": due + offset if due and state == "open" else None,
+                "address": ", ".join(p for p in (address, kelurahan, kecamatan) if p) or None,
+                "address_id": region_code or None,
                 "zipcode": None,
-                "lat": float(r["latitude"]) if r["latitude"] is not None else None,
-                "long": float(r["longitude"]) if r["longitude"] is not None else None,
-                "media_url": f"{site_root}/lampiran/{media[pk]}/" if pk in media else None,
+                "lat": lat,
+                "long": long,
+                "media_url": f"{site_root}/lampiran/{media}/" if media else None,
             }
         )
     return rows
-
-
-def current_language() -> str | None:
-    from django.utils.translation import get_language
-
-    return get_language()
 
 
 # --- updates (the servicerequestupdates extension) ------------------------------------------------
