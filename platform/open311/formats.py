@@ -92,20 +92,21 @@ def xml_document(root: str, body: Any, item: str | None = None) -> bytes:
         name = item or "item"
         append = out.append
         for entry in body:
-            # The common case inline: a flat row of texts, numbers and nulls whose texts need no
-            # escaping, checked with one search per row (a page holds 1,000 rows of 17 elements).
-            texts = [v for v in entry.values() if isinstance(v, str)]
-            if len(texts) + sum(1 for v in entry.values() if v is None or type(v) in (int, float)) != len(entry) or (
-                _NEEDS_WORK.search("".join(texts)) is not None
-            ):
+            # The common case inline: a flat row whose texts need no escaping, checked with one
+            # search per row (a page holds 1,000 rows of 17 elements). Numbers need none.
+            values = entry.values()
+            if _NEEDS_WORK.search("".join([v for v in values if v.__class__ is str])) is not None:
                 _write(out, name, entry)
                 continue
             append(f"<{name}>")
             for key, value in entry.items():
+                kind = value.__class__
                 if value is None:
                     append(f"<{key} />")
-                else:
+                elif kind is str or kind is float or kind is int:
                     append(f"<{key}>{value}</{key}>")
+                else:
+                    _write(out, key, value)
             append(f"</{name}>")
     out.append(f"</{root}>")
     return "".join(out).encode("utf-8", "replace")
