@@ -172,7 +172,7 @@ class Open311View(APIView):
             self.host = jurisdiction
             return
         self.pemda = here
-        self.host = request.get_host().split(":")[0]
+        self.host = request.get_host().split(":")[0].lower()
         if jurisdiction and jurisdiction != self.host:
             other = tenant_for_host(jurisdiction[:253])
             if other is None or other.pk != here.pk:
