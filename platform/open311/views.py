@@ -72,7 +72,9 @@ class _FirstRenderer(BaseContentNegotiation):
     """The URL's extension chooses the format, never the Accept header (a browser's must not 406)."""
 
     def select_renderer(self, request: Any, renderers: Any, format_suffix: Any = None) -> Any:
-        return renderers[0], renderers[0].media_type
+        wanted = (getattr(request, "parser_context", None) or {}).get("kwargs", {}).get("fmt")
+        chosen = next((r for r in renderers if r.format == wanted), renderers[0])
+        return chosen, chosen.media_type
 
     def select_parser(self, request: Any, parsers: Any) -> Any:
         for parser in parsers:

@@ -142,5 +142,6 @@ def test_options_and_head_answer_without_error(api: Any) -> None:
     options = api.client.options("/open311/v2/requests.xml", HTTP_HOST=HOST)
     assert options.status_code == 200
     parse_xml(options.content)  # well-formed
+    assert api.client.options("/open311/v2/requests.json", HTTP_HOST=HOST).json()["name"]
     head = api.client.head("/open311/v2/services.json", HTTP_HOST=HOST)
     assert head.status_code == 200 and head["Content-Type"] == "application/json; charset=utf-8"
