@@ -460,11 +460,11 @@ class RequestView(Open311View):
         responses={200: RequestOutput(many=True), **ERRORS},
         summary="GET Service Request by its tracking ID",
     )
-    def get(self, request: Request, request_id: str, fmt: str) -> HttpResponse:
-        tracking_id = tracking_id_normalize(request_id[:20])
-        ids = selectors.requests_by_tracking_ids([tracking_id]) if tracking_id else []
+    def get(self, request: Request, tracking_id: str, fmt: str) -> HttpResponse:
+        normalized = tracking_id_normalize(tracking_id[:20])
+        ids = selectors.requests_by_tracking_ids([normalized]) if normalized else []
         if not ids:
-            raise Open311Error(404, _("service_request_id %(id)s tidak ditemukan.") % {"id": request_id[:20]})
+            raise Open311Error(404, _("service_request_id %(id)s tidak ditemukan.") % {"id": tracking_id[:20]})
         return self.answer("service_requests", selectors.request_rows(ids, site_root=self.site_root()), item="request")
 
 
