@@ -44,7 +44,7 @@ bench-smoke: $(STAMP)
 	$(MAKE) --no-print-directory bench-intake BENCH_ARGS="--rounds 2 --seconds 1"
 	$(MAKE) --no-print-directory bench-sync BENCH_ARGS="--same-db 40 --http 8 --latency-referrals 12"
 	$(MAKE) --no-print-directory bench-portal BENCH_ARGS="--reports 20000 --requests 30"
-	$(MAKE) --no-print-directory bench-dashboard BENCH_ARGS="--reports 20000 --national 50000 --pemda 40 --requests 30 --rounds 1"
+	$(MAKE) --no-print-directory bench-dashboard BENCH_ARGS="--reports 20000 --national 50000 --pemda 12 --requests 30 --rounds 1"
 
 # Onboarding of all 552 Pemda, one new migration to all, web worker RSS (own database lapor_bench).
 bench-onboarding: $(STAMP)
