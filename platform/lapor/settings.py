@@ -94,6 +94,9 @@ TENANT_APPS = [
     "complaints",
     "performance",
     "channels",
+    # Open311 API clients and their submissions are a Pemda's own; the hub answers in the
+    # schema jurisdiction_id names.
+    "open311",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

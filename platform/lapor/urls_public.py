@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("national_hub.urls")),
     path("", include("sync.urls")),
     path("", include("channels.urls")),
+    path("", include("open311.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 

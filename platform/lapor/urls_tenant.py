@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("channels.urls")),
+    path("", include("open311.urls")),
     path("", include("web.urls")),
 ]
 

@@ -1,4 +1,5 @@
-"""The tenant admin's pages: the SKPD tree, officers and their roles, and the work calendar.
+"""The tenant admin's pages: the SKPD tree, officers and their roles, the work calendar, and the
+Open311 API keys.
 
 Each form posts to one service (agencies.services, accounts.services, complaints.services); a
 refusal comes back as field errors in the admin's language.
@@ -24,6 +25,8 @@ from agencies.services import unit_create, unit_move, unit_rename, unit_set_acti
 from complaints.access import Caller
 from complaints.models import CalendarDay, CalendarDayKind
 from complaints.services import calendar_day_set
+from open311.models import ApiClient
+from open311.services import apiclient_issue, apiclient_revoke
 from web.console import console_view
 from web.forms import Errors, service_errors
 from web.portal import site_root
@@ -166,3 +169,37 @@ def calendar(request: HttpRequest, caller: Caller) -> HttpResponse:
         "values": request.POST if request.method == "POST" else {},
     }
     return render(request, "console/admin_calendar.html", context, status=400 if errors else 200)
+
+
+@console_view
+@require_http_methods(["GET", "POST"])
+def open311_keys(request: HttpRequest, caller: Caller) -> HttpResponse:
+    """Open311 API keys: issue one per client application (shown once), revoke it for good."""
+    _admin_only(caller)
+    errors: Errors = {}
+    issued = None
+    action = request.POST.get("action", "")
+    if request.method == "POST":
+        try:
+            if action == "issue":
+                issued = apiclient_issue(name=request.POST.get("name", ""), actor_user_id=caller.user_id)
+            elif action == "revoke" and request.POST.get("client", "").isdigit():
+                revoked = apiclient_revoke(client_id=int(request.POST["client"]), actor_user_id=caller.user_id)
+                messages.success(request, _("Kunci %(name)s dicabut.") % {"name": revoked.name})
+                return redirect("web-admin-open311")
+            else:
+                errors = {"non_field_errors": [_("Permintaan tidak dikenal.")]}
+        except DjangoValidationError as exc:
+            errors = service_errors(exc)
+    host = request.get_host().split(":")[0]
+    context = {
+        "nav": "konsol",
+        "page": "admin",
+        "clients": ApiClient.objects.all(),
+        # Shown on this answer only: the database keeps the key's digest.
+        "issued": issued,
+        "endpoint": f"{site_root(request, host)}/open311/v2",
+        "errors": errors,
+        "values": request.POST if request.method == "POST" and errors else {},
+    }
+    return render(request, "console/admin_open311.html", context, status=400 if errors else 200)

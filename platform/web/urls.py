@@ -33,4 +33,5 @@ urlpatterns = [
     path("konsol/admin/unit/", administration.units, name="web-admin-units"),
     path("konsol/admin/petugas/", administration.officers, name="web-admin-officers"),
     path("konsol/admin/kalender/", administration.calendar, name="web-admin-calendar"),
+    path("konsol/admin/open311/", administration.open311_keys, name="web-admin-open311"),
 ]

@@ -1,0 +1,96 @@
+"""GET discovery, services and requests in XML and JSON, read with a real XML parser and checked
+against JSON Schemas written from the GeoReport v2 specification."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.open311.conftest import HOST, file_and_verify
+from tests.open311.schemas import (
+    DISCOVERY,
+    REQUESTS,
+    SERVICE_DEFINITION,
+    SERVICES,
+    check_json,
+    check_xml,
+    parse_xml,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _get(api: Any, path: str, **params: Any) -> Any:
+    return api.client.get(path, params, HTTP_HOST=HOST)
+
+
+def test_discovery_names_the_endpoint_and_both_formats(api: Any) -> None:
+    xml = _get(api, "/open311/v2/discovery.xml")
+    assert xml.status_code == 200 and xml["Content-Type"] == "text/xml; charset=utf-8"
+    assert xml.content.startswith(b'<?xml version="1.0" encoding="utf-8"?>')
+    root = parse_xml(xml.content)
+    assert root.tag == "discovery"
+    endpoint = root.find("endpoints/endpoint")
+    assert endpoint.findtext("url") == f"http://{HOST}/open311/v2"
+    assert [f.text for f in endpoint.findall("formats/format")] == ["text/xml", "application/json"]
+    check_xml(xml.content, DISCOVERY)
+    as_json = _get(api, "/open311/v2/discovery.json")
+    assert as_json["Content-Type"] == "application/json; charset=utf-8"
+    check_json(as_json.json(), DISCOVERY)
+
+
+def test_services_are_the_pemda_categories_with_the_intake_questions(api: Any) -> None:
+    xml = _get(api, "/open311/v2/services.xml")
+    root = parse_xml(xml.content)
+    assert root.tag == "services"
+    codes = [s.findtext("service_code") for s in root.findall("service")]
+    assert "lampu-jalan" in codes and "pajak" in codes
+    lampu = next(s for s in root.findall("service") if s.findtext("service_code") == "lampu-jalan")
+    assert lampu.findtext("service_name") == "Lampu penerangan jalan"
+    assert lampu.findtext("metadata") == "true" and lampu.findtext("type") == "realtime"
+    check_xml(xml.content, SERVICES)
+    services = _get(api, "/open311/v2/services.json").json()
+    check_json(services, SERVICES)
+    assert {s["service_code"] for s in services} == set(codes)
+
+    definition = _get(api, "/open311/v2/services/lampu-jalan.xml")
+    root = parse_xml(definition.content)
+    assert root.tag == "service_definition" and root.findtext("service_code") == "lampu-jalan"
+    privasi = next(a for a in root.findall("attributes/attribute") if a.findtext("code") == "privasi")
+    assert privasi.findtext("datatype") == "singlevaluelist"
+    assert "anonim_rahasia" in [v.findtext("key") for v in privasi.findall("values/value")]
+    check_xml(definition.content, SERVICE_DEFINITION)
+    check_json(_get(api, "/open311/v2/services/lampu-jalan.json").json(), SERVICE_DEFINITION)
+
+
+def test_requests_show_what_public_monitoring_shows(api: Any, units: Any, cast: Any) -> None:
+    open_one = file_and_verify(api, units, privacy="public")
+    answered = file_and_verify(api, units, privacy="anonim", answer="Lampu sudah diganti oleh petugas PJU.", final=True)
+    rahasia = file_and_verify(api, units, privacy="rahasia")
+    waiting = api.submit(privacy="public")  # not yet verified: not in public monitoring either
+
+    xml = _get(api, "/open311/v2/requests.xml")
+    assert xml.status_code == 200, xml.content
+    root = parse_xml(xml.content)
+    assert root.tag == "service_requests"
+    rows = {r.findtext("service_request_id"): r for r in root.findall("request")}
+    assert set(rows) == {open_one.tracking_id, answered.tracking_id}
+    assert rahasia.tracking_id not in rows and waiting["tracking_id"] not in rows
+    assert rows[open_one.tracking_id].findtext("status") == "open"
+    assert rows[open_one.tracking_id].findtext("agency_responsible") == "Dinas Bina Marga"
+    assert rows[answered.tracking_id].findtext("status") == "closed"
+    assert rows[answered.tracking_id].findtext("status_notes") == "Lampu sudah diganti oleh petugas PJU."
+    # The reporter (named or anonim) never appears, in any element.
+    assert b"Siti" not in xml.content and b"siti@example.id" not in xml.content and b"0812" not in xml.content
+    check_xml(xml.content, REQUESTS)
+
+    as_json = _get(api, "/open311/v2/requests.json", service_code="lampu-jalan", status="closed")
+    check_json(as_json.json(), REQUESTS)
+    assert [r["service_request_id"] for r in as_json.json()] == [answered.tracking_id]
+    assert as_json.json()[0]["requested_datetime"].endswith("+07:00")
+
+    one = _get(api, f"/open311/v2/requests/{open_one.tracking_id.lower().replace('-', '')}.json")
+    assert [r["service_request_id"] for r in one.json()] == [open_one.tracking_id]
+    several = _get(api, "/open311/v2/requests.xml", service_request_id=f"{open_one.tracking_id},{rahasia.tracking_id}")
+    assert [r.findtext("service_request_id") for r in parse_xml(several.content)] == [open_one.tracking_id]
