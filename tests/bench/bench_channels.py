@@ -212,7 +212,14 @@ def drain(url: str, timeout: float = 600.0) -> float:
 
 class Phone:
     """The fake SMSC kept connected for the whole run, typed to on its stdin (its interactive mode):
-    each line is one MO from a phone; each MT bearerbox routes to it is printed as "Got message"."""
+    each line is one MO from a phone; each MT bearerbox routes to it is printed as "Got message".
+
+    In that mode fakesmsc waits on stdin alone (up to 1 s) and reads what bearerbox sent only after
+    a line or that timeout, so an empty line (which it skips) is typed every `TICK` seconds while
+    replies are awaited: an MT is then printed within that long of reaching it, not up to 1 s later.
+    """
+
+    TICK = 0.01
 
     def __init__(self, port: int) -> None:
         self.proc = subprocess.Popen(
@@ -224,7 +231,31 @@ class Phone:
         self.first_reply: dict[str, float] = {}  # recipient digits -> monotonic time of its first MT
         self.replies = 0
         self.tail: list[str] = []
+        self._write_lock = threading.Lock()
+        self._ticking = threading.Event()
         threading.Thread(target=self._read, daemon=True).start()
+        threading.Thread(target=self._tick, daemon=True).start()
+
+    def _tick(self) -> None:
+        while self.proc.poll() is None:
+            self._ticking.wait()
+            self._write(b"\n")
+            time.sleep(self.TICK)
+
+    def _write(self, data: bytes) -> None:
+        assert self.proc.stdin is not None
+        with self._write_lock:
+            try:
+                self.proc.stdin.write(data)
+                self.proc.stdin.flush()
+            except BrokenPipeError:
+                pass
+
+    def ticking(self, on: bool) -> None:
+        if on:
+            self._ticking.set()
+        else:
+            self._ticking.clear()
 
     def _read(self) -> None:
         assert self.proc.stdout is not None
@@ -242,14 +273,12 @@ class Phone:
                     self.first_reply.setdefault(found.group(1), at)
 
     def send(self, sender: str, text: str) -> float:
-        assert self.proc.stdin is not None
-        line = f"{sender} {NUMBER} text {text}\n".encode()
         at = time.monotonic()
-        self.proc.stdin.write(line)
-        self.proc.stdin.flush()
+        self._write(f"{sender} {NUMBER} text {text}\n".encode())
         return at
 
     def stop(self) -> None:
+        self._ticking.set()  # let the ticker see the process end
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -262,6 +291,7 @@ class Phone:
 def reply_latency(phone: Phone, *, messages: int, rate: float, timeout: float = 60.0) -> list[float]:
     """Milliseconds from each MO entering the fake SMSC to its reply leaving Kannel."""
     sent: dict[str, float] = {}
+    phone.ticking(True)
     next_at = time.monotonic()
     for i in range(messages):
         sender = f"6289{i:011d}"
@@ -274,6 +304,7 @@ def reply_latency(phone: Phone, *, messages: int, rate: float, timeout: float = 
             if all(s in phone.first_reply for s in sent):
                 break
         time.sleep(0.1)
+    phone.ticking(False)
     with phone.lock:
         got = {s: (phone.first_reply[s] - at) * 1000 for s, at in sent.items() if s in phone.first_reply}
         tail = "".join(phone.tail[-5:])
