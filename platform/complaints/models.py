@@ -225,6 +225,13 @@ class FollowUp(models.Model):
                 name="followup_officer_time",
                 condition=~models.Q(author_kind="reporter"),
             ),
+            # A report's last officer follow-up (Open311's status_notes, a lateral probe per row of
+            # a 1,000-request page): the first entry, no sort.
+            models.Index(
+                fields=["report", "-created_at", "-id"],
+                name="followup_officer_last",
+                condition=~models.Q(author_kind="reporter"),
+            ),
         ]
 
     def __str__(self) -> str:

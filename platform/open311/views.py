@@ -72,7 +72,9 @@ class _FirstRenderer(BaseContentNegotiation):
     """The URL's extension chooses the format, never the Accept header (a browser's must not 406)."""
 
     def select_renderer(self, request: Any, renderers: Any, format_suffix: Any = None) -> Any:
-        return renderers[0], renderers[0].media_type
+        wanted = (getattr(request, "parser_context", None) or {}).get("kwargs", {}).get("fmt")
+        chosen = next((r for r in renderers if r.format == wanted), renderers[0])
+        return chosen, chosen.media_type
 
     def select_parser(self, request: Any, parsers: Any) -> Any:
         for parser in parsers:
@@ -172,7 +174,7 @@ class Open311View(APIView):
             self.host = jurisdiction
             return
         self.pemda = here
-        self.host = request.get_host().split(":")[0]
+        self.host = request.get_host().split(":")[0].lower()
         if jurisdiction and jurisdiction != self.host:
             other = tenant_for_host(jurisdiction[:253])
             if other is None or other.pk != here.pk:
@@ -458,11 +460,11 @@ class RequestView(Open311View):
         responses={200: RequestOutput(many=True), **ERRORS},
         summary="GET Service Request by its tracking ID",
     )
-    def get(self, request: Request, request_id: str, fmt: str) -> HttpResponse:
-        tracking_id = tracking_id_normalize(request_id[:20])
-        ids = selectors.requests_by_tracking_ids([tracking_id]) if tracking_id else []
+    def get(self, request: Request, tracking_id: str, fmt: str) -> HttpResponse:
+        normalized = tracking_id_normalize(tracking_id[:20])
+        ids = selectors.requests_by_tracking_ids([normalized]) if normalized else []
         if not ids:
-            raise Open311Error(404, _("service_request_id %(id)s tidak ditemukan.") % {"id": request_id[:20]})
+            raise Open311Error(404, _("service_request_id %(id)s tidak ditemukan.") % {"id": tracking_id[:20]})
         return self.answer("service_requests", selectors.request_rows(ids, site_root=self.site_root()), item="request")
 
 

@@ -12,7 +12,7 @@ from open311.models import ApiClient
 from open311.services import apiclient_revoke
 from tenants.models import Pemda
 from tests.open311.conftest import HOST
-from tests.open311.schemas import ERRORS, check_json, check_xml
+from tests.open311.schemas import ERRORS, check_json, check_xml, parse_xml
 
 pytestmark = pytest.mark.django_db
 
@@ -136,3 +136,12 @@ def test_other_methods_get_a_405_in_the_format(api: Any) -> None:
     deleted = api.client.delete("/open311/v2/services.json", HTTP_HOST=HOST)
     errors = _error(deleted, 405, "json")
     assert errors[0]["code"] == 405 and "GET" in deleted["Allow"]
+
+
+def test_options_and_head_answer_without_error(api: Any) -> None:
+    options = api.client.options("/open311/v2/requests.xml", HTTP_HOST=HOST)
+    assert options.status_code == 200
+    parse_xml(options.content)  # well-formed
+    assert api.client.options("/open311/v2/requests.json", HTTP_HOST=HOST).json()["name"]
+    head = api.client.head("/open311/v2/services.json", HTTP_HOST=HOST)
+    assert head.status_code == 200 and head["Content-Type"] == "application/json; charset=utf-8"

@@ -89,6 +89,13 @@ def test_requests_show_what_public_monitoring_shows(api: Any, units: Any, cast: 
     check_json(as_json.json(), REQUESTS)
     assert [r["service_request_id"] for r in as_json.json()] == [answered.tracking_id]
     assert as_json.json()[0]["requested_datetime"].endswith("+07:00")
+    # A "+" left unencoded in the query string arrives as a space: the offset is still read.
+    submitted = as_json.json()[0]["requested_datetime"]
+    around = _get(api, "/open311/v2/requests.json", start_date=submitted.replace("+", " "), status="closed")
+    assert [r["service_request_id"] for r in around.json()] == [answered.tracking_id]
+    # Later than every request: nothing.
+    after = _get(api, "/open311/v2/requests.json", start_date="2099-01-01T00:00:00Z")
+    assert after.status_code == 200 and after.json() == []
 
     one = _get(api, f"/open311/v2/requests/{open_one.tracking_id.lower().replace('-', '')}.json")
     assert [r["service_request_id"] for r in one.json()] == [open_one.tracking_id]

@@ -17,7 +17,7 @@ def test_the_schema_describes_every_open311_route(host: str, tenants_registry: o
         "/open311/v2/services.{fmt}",
         "/open311/v2/services/{code}.{fmt}",
         "/open311/v2/requests.{fmt}",
-        "/open311/v2/requests/{request_id}.{fmt}",
+        "/open311/v2/requests/{tracking_id}.{fmt}",
         "/open311/v2/tokens/{token}.{fmt}",
         "/open311/v2/servicerequestupdates.{fmt}",
     ):
