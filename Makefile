@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint check-migrations messages bench bench-smoke bench-intake bench-onboarding bench-sync bench-portal bench-dashboard db-start db-stop clean
+.PHONY: run test lint check-migrations messages bench bench-smoke bench-intake bench-onboarding bench-sync bench-portal bench-dashboard bench-channels db-start db-stop clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version.split()[0]'
@@ -45,6 +45,7 @@ bench-smoke: $(STAMP)
 	$(MAKE) --no-print-directory bench-sync BENCH_ARGS="--same-db 40 --http 8 --latency-referrals 12"
 	$(MAKE) --no-print-directory bench-portal BENCH_ARGS="--reports 20000 --requests 30"
 	$(MAKE) --no-print-directory bench-dashboard BENCH_ARGS="--reports 20000 --national 50000 --pemda 12 --requests 30 --rounds 1"
+	$(MAKE) --no-print-directory bench-channels BENCH_ARGS="--reports 20000 --rounds 2 --seconds 1 --messages 20 --requests 30"
 
 # Onboarding of all 552 Pemda, one new migration to all, web worker RSS (own database lapor_bench).
 bench-onboarding: $(STAMP)
@@ -65,6 +66,11 @@ bench-portal: $(STAMP)
 # reports), freshness through worker and sync, against the naive scan (own database lapor_bench_dashboard).
 bench-dashboard: $(STAMP)
 	$(PY) -m deploy.local bench dashboard $(BENCH_ARGS)
+
+# SMS over Kannel's webhook vs the JSON API, SMS reply latency through a real Kannel, Open311 over
+# 1,000,000 reports of one Pemda (own database lapor_bench_channels).
+bench-channels: $(STAMP)
+	$(PY) -m deploy.local bench channels $(BENCH_ARGS)
 
 db-start: $(STAMP)
 	$(PY) -m deploy.local db-start

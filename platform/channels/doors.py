@@ -19,6 +19,7 @@ from channels.identity import same_phone, sender_hash
 from channels.models import InboundMessage
 from complaints import services
 from complaints.models import AuthorKind, Category, FollowUp, Privacy, Report, Status
+from complaints.selectors import active_category
 from lapor.crypto import decrypt
 from lapor.errors import InvalidTransition
 from tenants.context import current_tenant
@@ -77,7 +78,7 @@ def title_of(text: str) -> str:
 
 def report_file_here(message: Inbound, text: str, *, location: dict[str, Any] | None = None) -> services.Submission:
     """File `text` in the current Pemda through the one intake service."""
-    category = Category.objects.filter(code=DEFAULT_CATEGORY, is_active=True).first()
+    category = active_category(code=DEFAULT_CATEGORY)  # the Pemda's cached categories, as the API reads them
     if category is None:
         category = Category.objects.filter(is_active=True).order_by("pk").first()
     if category is None:

@@ -11,13 +11,15 @@ hub: settings.LAPOR_CHANNEL_DOORS), and the answer is queued for sending (channe
 from __future__ import annotations
 
 import logging
+from copy import deepcopy
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
+from django.db.models import Model
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -54,21 +56,8 @@ def inbound_receive(message: Inbound) -> Received:
     now = timezone.now()
     s_hash = sender_hash(message.sender)
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                row = InboundMessage.objects.create(
-                    provider=message.provider,
-                    provider_message_id=message.provider_message_id[:128],
-                    address=message.address[:64],
-                    sender_hash=s_hash,
-                    sender=encrypt(message.sender),
-                    text=message.text,
-                    media=message.media,
-                    raw=message.raw,
-                    received_at=message.received_at,
-                    created_at=now,
-                )
-        except IntegrityError:
+        row = _inbound_insert(message, s_hash, now)
+        if row is None:
             first = InboundMessage.objects.get(
                 provider=message.provider, provider_message_id=message.provider_message_id[:128]
             )
@@ -76,9 +65,8 @@ def inbound_receive(message: Inbound) -> Received:
                 "channel message %s:%s delivered again; nothing new", message.provider, first.provider_message_id
             )
             return Received(first.pk, True, first.outcome, tracking_id=first.tracking_id)
-        conversation, _created = Conversation.objects.select_for_update().get_or_create(
-            provider=message.provider, sender_hash=s_hash, defaults={"updated_at": now}
-        )
+        conversation = _conversation_locked(message.provider, s_hash, now)
+        loaded = {f.attname: deepcopy(getattr(conversation, f.attname)) for f in Conversation._meta.concrete_fields}
         command = parse(message.text)
         with translation.override(
             command.language if command.kind != "other" else _conversation_language(conversation)
@@ -86,8 +74,9 @@ def inbound_receive(message: Inbound) -> Received:
             answer = _act(message, command, conversation)
             if answer.pending is not None:
                 conversation.pending = answer.pending
-            conversation.updated_at = now
-            conversation.save()
+            changed = [name for name, value in loaded.items() if getattr(conversation, name) != value]
+            if changed:  # updated_at was written when the row was locked
+                conversation.save(update_fields=changed)
             row.outcome = answer.outcome
             row.report_id = answer.report_id
             row.tracking_id = answer.tracking_id
@@ -103,6 +92,54 @@ def inbound_receive(message: Inbound) -> Received:
                     reply_to_id=message.provider_message_id,
                 )
     return Received(row.pk, False, answer.outcome, answer.text, answer.tracking_id)
+
+
+def _insert(model: type[Model], obj: Model, conflict: str) -> tuple[str, list[Any]]:
+    """INSERT of every column of `obj` (its field defaults included) with an ON CONFLICT clause."""
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
+    params = [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields]
+    marks = ", ".join(["%s"] * len(fields))
+    table = connection.ops.quote_name(model._meta.db_table)
+    return f"INSERT INTO {table} ({columns}) VALUES ({marks}) {conflict}", params
+
+
+def _inbound_insert(message: Inbound, s_hash: str, now: datetime) -> InboundMessage | None:
+    """The message's new row, or None when the provider's message id is already kept: one statement
+    (ON CONFLICT DO NOTHING) where an INSERT that may fail would need a savepoint around it."""
+    row = InboundMessage(
+        provider=message.provider,
+        provider_message_id=message.provider_message_id[:128],
+        address=message.address[:64],
+        sender_hash=s_hash,
+        sender=encrypt(message.sender),
+        text=message.text,
+        media=message.media,
+        raw=message.raw,
+        received_at=message.received_at,
+        created_at=now,
+    )
+    sql, params = _insert(InboundMessage, row, "ON CONFLICT (provider, provider_message_id) DO NOTHING RETURNING id")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchone()
+    if found is None:
+        return None
+    row.pk = found[0]
+    row._state.adding = False
+    return row
+
+
+def _conversation_locked(provider: str, s_hash: str, now: datetime) -> Conversation:
+    """The sender's conversation, created if new, its row locked until commit (one sender's messages
+    are taken in order): one upsert where a locking read and a guarded insert took four statements."""
+    fresh = Conversation(provider=provider, sender_hash=s_hash, updated_at=now)
+    sql, params = _insert(
+        Conversation,
+        fresh,
+        "ON CONFLICT (provider, sender_hash) DO UPDATE SET updated_at = EXCLUDED.updated_at RETURNING *",
+    )
+    return next(iter(Conversation.objects.raw(sql, params)))
 
 
 def _conversation_language(conversation: Conversation) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 
+from lapor.localcache import local_get
 from tenants.models import ChannelAddress, Pemda
 
 logger = logging.getLogger("channels.webhooks")
@@ -41,7 +42,11 @@ def tenant_for(request: HttpRequest, kind: str, address: str) -> Pemda:
     """The Pemda that answers `address`: on the hub's host any mapped address (unmapped ones are the
     hub's own, like the national 1708); on a Pemda's host only that Pemda's addresses."""
     here: Any = getattr(request, "tenant", None)
-    mapped = ChannelAddress.objects.select_related("tenant").filter(kind=kind, address=address).first()
+    # Read for every message and rarely changed: a few seconds in process memory, like the host map.
+    mapped = local_get(
+        f"channel-address:{kind}:{address}",
+        lambda: ChannelAddress.objects.select_related("tenant").filter(kind=kind, address=address).first(),
+    )
     if here is not None and here.is_hub:
         return mapped.tenant if mapped is not None else here
     if mapped is None or here is None or mapped.tenant_id != here.pk:
