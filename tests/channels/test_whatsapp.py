@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
 from collections.abc import Iterator
 from itertools import count
 from typing import Any
@@ -312,4 +311,4 @@ def test_the_hubs_whatsapp_number_asks_where_and_files_with_the_photo(
         report = Report.objects.get()
         assert report.channel == "whatsapp" and Attachment.objects.filter(report=report).count() == 1
     with schema_context("public"):
-        assert re.search(report.tracking_id, OutboundMessage.objects.last().text)
+        assert report.tracking_id in OutboundMessage.objects.last().text  # IDs may hold $ or *: no regex
