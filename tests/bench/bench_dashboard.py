@@ -600,13 +600,17 @@ def main() -> int:
             )
             for k in range(args.rebuilders)
         ]
-        if any(p.wait() != 0 for p in rebuilders):
-            raise RuntimeError("a rebuild of the other Pemda failed")
-        log(f"the other {len(schemas)} Pemda's aggregates rebuilt in {time.monotonic() - step:.1f} s")
-        if jakarta_rebuild.wait() != 0:
-            raise RuntimeError("performance_rebuild of Jakarta failed")
-        rebuild_jakarta_s = time.monotonic() - step
+        finished: dict[str, float] = {}
+        while len(finished) < 1 + len(rebuilders):
+            for name, proc in (("jakarta", jakarta_rebuild), *((f"others{k}", p) for k, p in enumerate(rebuilders))):
+                if name not in finished and proc.poll() is not None:
+                    if proc.returncode != 0:
+                        raise RuntimeError(f"the rebuild {name} failed (exit {proc.returncode})")
+                    finished[name] = time.monotonic() - step
+            time.sleep(0.5)
+        rebuild_jakarta_s = finished.pop("jakarta")
         log(f"Jakarta's aggregates rebuilt (performance_rebuild, beside the others) in {rebuild_jakarta_s:.1f} s")
+        log(f"the other {len(schemas)} Pemda's aggregates rebuilt in {max(finished.values(), default=0.0):.1f} s")
 
         # The totals travel as stats.update through the sync outbox, delivered by the sweeper; a
         # Pemda without reports has no month to send.

@@ -1,5 +1,16 @@
 """The trust suites reuse the Jakarta cast of the report tests (units and officers of every role)."""
 
+from typing import Any
+
+import pytest
+
 from tests.complaints.conftest import api, cast, units
 
 __all__ = ["api", "cast", "units"]
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashes(settings: Any) -> None:
+    # The matrix sends Basic credentials with each of its ~10,000 requests: with PBKDF2 each costs
+    # a full password hash. Users made for these tests are hashed (and checked) by a cheap hasher.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
