@@ -7,13 +7,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from django.core.cache import caches
 from django.db import connection, transaction
-from django.db.models import Max, Q, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
 from national_hub.models import PemdaStatsMonth
 from performance.measures import Ranked, quantile_hours, rank_units
 
+# A computed league is kept this long at most (its key changes with every update anyway).
+LEAGUE_CACHE_SECONDS = 3600
 TOTALS = ("received", "first_n", "first_on_time", "answered", "completed", "disposed", "rating_sum", "rating_n",
           "breaches", "open")  # fmt: skip
 
@@ -125,10 +128,32 @@ def _ranked(rows: dict[str, LeagueRow], per_category: list[tuple[str, str, int, 
 
 
 def pemda_league(*, since: date, until: date, province: str = "") -> list[LeagueRow]:
-    """Every Pemda that reported months in [since, until], ranked; three grouped queries of the hub's table."""
+    """Every Pemda that reported months in [since, until], ranked.
+
+    The ranked rows are cached under a signature of the rows they were computed from (how many
+    months, the sum of their versions: every stats.update raises a version), so a view between two
+    updates costs one small aggregate instead of expanding every Pemda's JSON figures again, and
+    an update is counted by the very next view (the signature changes with it).
+    """
+    months = _league_months(since=since, until=until, province=province)
+    signature = months.aggregate(n=Count("id"), v=Sum("version"))
+    key = f"league:pemda:{since}:{until}:{province}:{signature['n']}:{signature['v'] or 0}"
+    cached = caches["default"].get(key)
+    if cached is None:
+        cached = _pemda_league_computed(months, since=since, until=until, province=province)
+        caches["default"].set(key, cached, LEAGUE_CACHE_SECONDS)
+    return list(cached)
+
+
+def _league_months(*, since: date, until: date, province: str) -> Any:
     months = PemdaStatsMonth.objects.filter(month__gte=since, month__lte=until)
     if province:
         months = months.filter(Q(pemda_code=province) | Q(pemda_code__startswith=f"{province}."))
+    return months
+
+
+def _pemda_league_computed(months: Any, *, since: date, until: date, province: str) -> list[LeagueRow]:
+    """The league from the hub's table: three grouped queries."""
     sums: Any = months.values("pemda_code").annotate(name=Max("pemda_name"), **{n: Sum(n) for n in TOTALS})
     rows: dict[str, LeagueRow] = {}
     for s in sums:

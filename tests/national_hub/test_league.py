@@ -127,3 +127,14 @@ def test_a_kl_is_counted_when_it_answers_and_a_rebuild_gives_the_same_figures(
     page = _logged_in("hugo").get("/konsol/liga/").content.decode()
     kl_table = page[page.index("Liga K/L") :]
     assert "Kementerian Sosial" in kl_table
+
+
+def test_a_newer_update_counts_at_the_next_view_despite_the_cached_league(leagues: None) -> None:
+    since = timezone.localdate().replace(day=1)
+    before = {r.code: r for r in pemda_league(since=since, until=since)}
+    assert before["32.76"].first_n == 5
+    assert {r.code: r.first_n for r in pemda_league(since=since, until=since)}["32.76"] == 5  # from the cache
+    _send("32.76", "Kota Depok", {"lampu-jalan": (40, 39)}, version=2)
+    after = {r.code: r for r in pemda_league(since=since, until=since)}
+    assert after["32.76"].first_n == 40
+    assert after["32.76"].rank is not None and before["32.76"].rank is None  # now enough to be judged
