@@ -24,15 +24,16 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, Throttled
 from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from complaints.apis import ReportSubmitInput
 from complaints.tracking import tracking_id_normalize
+from lapor.parsers import FormParser, MultiPartParser
+from lapor.throttles import INTAKE_THROTTLES
 from open311 import selectors, services
 from open311.formats import FORMATS, JSONRenderer, Open311Error, XMLRenderer, error_response, respond
 from tenants.context import current_tenant, use_tenant
@@ -199,6 +200,8 @@ class Open311View(APIView):
         else:
             raise exc
         response = error_response(self.fmt, error)
+        if isinstance(exc, Throttled):
+            response["Retry-After"] = str(max(1, int(getattr(exc, "wait", None) or 1)))
         if exc.__class__.__name__ == "MethodNotAllowed":
             response["Allow"] = ", ".join(self.allowed_methods)
         return response
@@ -369,6 +372,10 @@ class PostOutput(serializers.Serializer):
 
 
 class RequestsView(Open311View):
+    def get_throttles(self) -> list[Any]:
+        # POST files a report: the same per-address (and per-phone) limits as every anonymous door.
+        return [throttle() for throttle in INTAKE_THROTTLES] if self.request.method == "POST" else []
+
     @extend_schema(
         operation_id="open311_requests",
         tags=["open311"],

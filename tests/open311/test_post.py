@@ -131,3 +131,19 @@ def test_the_report_filed_by_open311_is_followed_by_get_and_updates(api: Any, un
     check_json(as_json.json(), UPDATES)
     assert hidden.tracking_id not in as_json.content.decode()
     assert [u["update_id"] for u in as_json.json()] == [u["update_id"] for u in listed]
+
+
+def test_posts_from_one_address_are_limited_like_every_anonymous_door(
+    api: Any, api_key: str, jakarta: Pemda, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rest_framework.throttling import SimpleRateThrottle
+
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"intake_address": "2/min", "intake_phone": None})
+    answers = [
+        _post(api, "xml", {**FORM, "api_key": api_key, "description": f"Lampu jalan mati nomor {n} sejak kemarin."})
+        for n in range(3)
+    ]
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    refused = answers[-1]
+    assert int(refused["Retry-After"]) >= 1
+    assert b"<errors><error><code>429</code>" in refused.content.replace(b"\n", b"").replace(b" ", b"")
