@@ -65,7 +65,7 @@ def kannel_sms(request: HttpRequest) -> HttpResponse:
         text=text,
         received_at=received,
         channel="sms",
-        raw={k: params.get(k, "") for k in ("from", "to", "id", "time", "smsc", "coding")},
+        raw={k: params.get(k, "") for k in ("to", "id", "time", "smsc", "coding")},  # sender sealed, never raw
     )
     with tenant_context(tenant):
         outcome = inbound_receive(message)

@@ -89,7 +89,7 @@ def twilio_sms(request: HttpRequest) -> HttpResponse:
         received_at=timezone.now(),
         channel="sms",
         media=media,
-        raw={k: post.get(k, "") for k in ("MessageSid", "AccountSid", "From", "To", "NumSegments", "NumMedia")},
+        raw={k: post.get(k, "") for k in ("MessageSid", "AccountSid", "To", "NumSegments", "NumMedia")},  # no From
     )
     with tenant_context(tenant):
         inbound_receive(message)

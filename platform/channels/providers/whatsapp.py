@@ -193,7 +193,7 @@ def _message(raw: dict[str, Any], number_id: str) -> Inbound | None:
         received_at=datetime.fromtimestamp(int(stamp), tz=UTC) if stamp.isdigit() else timezone.now(),
         channel="whatsapp",
         media=media,
-        raw={k: raw[k] for k in ("id", "from", "timestamp", "type") if k in raw},
+        raw={k: raw[k] for k in ("id", "timestamp", "type") if k in raw},  # the sender is sealed, never raw
     )
 
 

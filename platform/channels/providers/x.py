@@ -161,7 +161,7 @@ def mention_receive(mention: Mention, account_id: str, tenant: Pemda) -> str:
         text=text,
         received_at=mention.created_at,
         channel="twitter",
-        raw={"id": mention.id, "author_id": mention.author_id, "username": mention.author_name},
+        raw={"id": mention.id},  # the author is sealed as the sender, never kept raw
         public=True,
     )
     with tenant_context(tenant):

@@ -1,0 +1,167 @@
+"""The reporter canary: an anonim reporter with a distinctive name, phone, e-mail, NIK and photo
+metadata files by the API and by SMS; their report is verified, disposed, answered and published.
+Then everything an agency, a K/L, the hub or the public can receive is searched — every page and
+API answer of every route for every role, the dashboard and open-data exports, the Open311 feeds,
+notifications sent to officers, sync payloads — and every text column of every table (what a
+database dump holds). Zero hits outside the verifikator's audited reveal.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test import Client
+from django_tenants.utils import tenant_context
+from PIL import Image
+
+from accounts.models import Membership, Role
+from complaints.models import AuditEvent, Notification, Report
+from tenants.models import ChannelAddress, Pemda
+from tests.complaints.conftest import Api
+from tests.trust.test_isolation_matrix import PARAM, _routes
+
+NAME, PHONE, EMAIL, NIK = "Kanari Wibisono", "081399988877", "kanari.wibisono@contoh.id", "3171019999990002"
+CANARIES = (NAME, PHONE, "6281399988877", EMAIL, NIK, "KameraKanari")
+HOST, HUB = "jakarta.localhost", "localhost"
+KEY = "kunci-kanari"
+
+
+def _photo() -> bytes:
+    image = Image.new("RGB", (40, 30), (90, 160, 40))
+    exif = Image.Exif()
+    exif[0x010F] = "KameraKanari"  # Make
+    exif[0x013B] = NAME  # Artist
+    out = io.BytesIO()
+    image.save(out, format="JPEG", exif=exif)
+    return out.getvalue()
+
+
+def _found(blob: bytes) -> list[str]:
+    text = blob.decode("utf-8", "replace").lower()
+    return [c for c in CANARIES if c.lower() in text]
+
+
+def _body(response: Any) -> bytes:
+    raw = b"".join(response.streaming_content) if response.streaming else response.content
+    if raw[:2] == b"PK":  # an xlsx export: search the workbook's parts
+        with zipfile.ZipFile(io.BytesIO(raw)) as book:
+            raw += b"".join(book.read(name) for name in book.namelist())
+    return raw + " ".join(f"{k}: {v}" for k, v in response.items()).encode()
+
+
+def _text_columns_with_canaries(schemas: list[str]) -> list[str]:
+    hits = []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_schema, table_name, column_name FROM information_schema.columns"
+            " WHERE table_schema = ANY(%s) AND data_type IN ('text', 'character varying', 'json', 'jsonb')",
+            [schemas],
+        )
+        for schema, table, column in cursor.fetchall():
+            for canary in CANARIES:
+                cursor.execute(
+                    f'SELECT count(*) FROM "{schema}"."{table}" WHERE "{column}"::text ILIKE %s', [f"%{canary}%"]
+                )
+                if cursor.fetchone()[0]:
+                    hits.append(f"{schema}.{table}.{column}: {canary}")
+    return hits
+
+
+def test_no_surface_but_the_audited_reveal_shows_the_anonim_reporter(
+    api: Api, cast: dict[str, User], units: Any, jakarta: Pemda, hub: Pemda, settings: Any
+) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.LAPOR_KANNEL = {**settings.LAPOR_KANNEL, "secret": KEY}
+    ChannelAddress.objects.create(kind="sms", address="+6281100000031", tenant=jakarta)
+    photo = SimpleUploadedFile("kanari.jpg", _photo(), content_type="image/jpeg")
+    filed = api.client.post(
+        "/api/v1/reports/",
+        {"category": "jalan", "title": "Jalan amblas di Jalan Kenari", "privacy": "anonim",
+         "text": "Jalan amblas sedalam satu meter di depan sekolah, sudah dua motor terperosok.",
+         "reporter_name": NAME, "reporter_phone": PHONE, "reporter_email": EMAIL, "reporter_nik": NIK,
+         "attachments": [photo]},
+        HTTP_HOST=HOST,
+    )  # fmt: skip
+    assert filed.status_code == 201, filed.content
+    sms = Client(HTTP_HOST=HUB).get(
+        "/channels/kannel/sms/",
+        {"key": KEY, "from": "+6281399988877", "to": "+6281100000031", "id": "kanari-1",
+         "text": "LAPOR Lampu jalan mati di Gang Kenari sejak seminggu"},
+    )  # fmt: skip
+    assert sms.status_code == 200
+    with tenant_context(jakarta):
+        reports = list(Report.objects.order_by("pk"))
+    assert len(reports) == 2
+    for report in reports:
+        assert (
+            api.post(f"/api/v1/officer/reports/{report.pk}/verify/", {"unit_id": units.dbm.pk}, user="vera").status_code
+            == 200
+        )
+        answered = api.post(
+            f"/api/v1/officer/reports/{report.pk}/followups/",
+            {"text": "Sudah diperbaiki oleh tim jalan.", "final": True},
+            user="olga",
+        )
+        assert answered.status_code == 201
+
+    hubert = User.objects.create_user("hubert-k", password="hubert-k-pass-123")
+    Membership.objects.create(user=hubert, tenant=hub, role=Role.HUB_OPERATOR)
+    roles: dict[str, Client] = {"anonymous": Client()}
+    for name in ("vera", "adi", "hana", "otto", "olga", "pia", "audi"):
+        roles[name] = Client()
+        roles[name].force_login(cast[name])
+    roles["hubert"] = Client()
+    roles["hubert"].force_login(hubert)
+
+    ids = {"report_id": [str(r.pk) for r in reports], "tracking_id": [r.tracking_id for r in reports],
+           "attachment_id": ["1"], "fmt": ["csv", "json", "xml"], "name": ["laporan-bulanan", "laporan-skpd"],
+           "code": ["jalan", jakarta.code], "action": ["balas"], "token": ["0" * 32], "referral_id": ["1"],
+           "rule_id": ["1"], "object_id": ["1"], "content_type_id": ["1"], "id": ["1"]}  # fmt: skip
+    leaks: list[str] = []
+    checked = 0
+    for urlconf, host in (("lapor.urls_tenant", HOST), ("lapor.urls_public", HUB)):
+        for route in _routes(urlconf):
+            if "(?P<" in route or "^" in route:
+                continue
+            paths = ["/" + route]
+            for match in PARAM.finditer(route):
+                paths = [p.replace(match.group(0), v, 1) for p in paths for v in ids[match.group(2)]]
+            for path in paths:
+                queries = [{}, {"format": "csv"}, {"format": "xlsx"}] if "kinerja" in path or "liga" in path else [{}]
+                for role, client in roles.items():
+                    for query in queries:
+                        response = client.get(path, {**query, "jurisdiction_id": HOST} if host == HUB else query,
+                                              HTTP_HOST=host)  # fmt: skip
+                        checked += 1
+                        found = _found(_body(response))
+                        if found:
+                            leaks.append(f"{role} GET {host}{path} {query} -> {response.status_code}: {found}")
+
+    # The verifikator's audited reveal shows the identity, and only it; the reveal is in the audit trail.
+    revealed = api.post(
+        f"/api/v1/officer/reports/{reports[0].pk}/reveal-identity/", {"reason": "Perlu klarifikasi lokasi"}, user="vera"
+    )
+    assert revealed.status_code == 200 and NAME in revealed.content.decode()
+    with tenant_context(jakarta):
+        assert AuditEvent.objects.filter(report_id=reports[0].pk, action="identity_revealed").exists()
+        officer_mail = [n for n in Notification.objects.all() if n.user_id is not None]
+        leaks += [
+            f"notification {n.pk}: {_found(str(vars(n)).encode())}"
+            for n in officer_mail
+            if _found(str(vars(n)).encode())
+        ]
+    leaks += [
+        f"mail to {m.to}: {_found(m.body.encode())}"
+        for m in mail.outbox
+        if EMAIL not in m.to and _found(m.body.encode())
+    ]
+    stored = _text_columns_with_canaries([jakarta.schema_name, hub.schema_name, "public"])
+    print(f"reporter canary: {checked} responses searched, {len(leaks)} leaks, {len(stored)} plaintext columns")
+    assert not leaks, "\n".join(leaks[:40])
+    assert not stored, "\n".join(stored)
