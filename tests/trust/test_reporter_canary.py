@@ -1,9 +1,10 @@
 """The reporter canary: an anonim reporter with a distinctive name, phone, e-mail, NIK and photo
-metadata files by the API and by SMS; their report is verified, disposed, answered and published.
-Then everything an agency, a K/L, the hub or the public can receive is searched — every page and
-API answer of every route for every role, the dashboard and open-data exports, the Open311 feeds,
-notifications sent to officers, sync payloads — and every text column of every table (what a
-database dump holds). Zero hits outside the verifikator's audited reveal.
+metadata files by the API and by SMS; their reports are verified, disposed, answered, published,
+and one is referred to another Pemda. Then everything an agency, a K/L, the hub or the public can
+receive is searched — every page and API answer of every route for every role, the dashboard and
+open-data exports, the Open311 feeds, notifications sent to officers — and every text column of
+every table of both Pemda, the hub and public (what a database dump holds, sync payloads
+included). Zero hits outside the verifikator's audited reveal.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from accounts.models import Membership, Role
 from complaints.models import AuditEvent, Notification, Report
 from tenants.models import ChannelAddress, Pemda
 from tests.complaints.conftest import Api
+from tests.sync.conftest import drain
 from tests.trust.test_isolation_matrix import PARAM, _routes
 
 NAME, PHONE, EMAIL, NIK = "Kanari Wibisono", "081399988877", "kanari.wibisono@contoh.id", "3171019999990002"
@@ -74,7 +76,7 @@ def _text_columns_with_canaries(schemas: list[str]) -> list[str]:
 
 
 def test_no_surface_but_the_audited_reveal_shows_the_anonim_reporter(
-    api: Api, cast: dict[str, User], units: Any, jakarta: Pemda, hub: Pemda, settings: Any
+    api: Api, cast: dict[str, User], units: Any, jakarta: Pemda, bekasi: Pemda, hub: Pemda, settings: Any
 ) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.LAPOR_KANNEL = {**settings.LAPOR_KANNEL, "secret": KEY}
@@ -96,7 +98,7 @@ def test_no_surface_but_the_audited_reveal_shows_the_anonim_reporter(
     )  # fmt: skip
     assert sms.status_code == 200
     with tenant_context(jakarta):
-        reports = list(Report.objects.order_by("pk"))
+        reports = list(Report.objects.order_by("pk"))[:2]
     assert len(reports) == 2
     for report in reports:
         assert (
@@ -109,6 +111,22 @@ def test_no_surface_but_the_audited_reveal_shows_the_anonim_reporter(
             user="olga",
         )
         assert answered.status_code == 201
+
+    # A third report is about a Bekasi road: referred there through sync (payloads kept in the outbox).
+    elsewhere = api.post(
+        "/api/v1/reports/",
+        {"category": "jalan", "title": "Jalan berlubang di Jalan Ahmad Yani Bekasi", "privacy": "anonim",
+         "text": "Lubang besar di depan Summarecon Bekasi, sudah dua motor jatuh minggu ini.",
+         "region_code": "32.75.01.1001", "kelurahan": "Marga Jaya", "reporter_name": NAME,
+         "reporter_phone": PHONE, "reporter_email": EMAIL, "reporter_nik": NIK},
+    )  # fmt: skip
+    assert elsewhere.status_code == 201, elsewhere.content
+    referred_id = api.officer_id(elsewhere.json()["tracking_id"])
+    refer = api.post(f"/api/v1/officer/reports/{referred_id}/refer/", {"reason": "Bukan wewenang DKI"}, user="vera")
+    assert refer.status_code == 200, refer.content
+    assert drain() >= 1  # delivered to Bekasi
+    with tenant_context(bekasi):
+        assert Report.objects.filter(tracking_id=elsewhere.json()["tracking_id"]).exists()
 
     hubert = User.objects.create_user("hubert-k", password="hubert-k-pass-123")
     Membership.objects.create(user=hubert, tenant=hub, role=Role.HUB_OPERATOR)
@@ -161,7 +179,7 @@ def test_no_surface_but_the_audited_reveal_shows_the_anonim_reporter(
         for m in mail.outbox
         if EMAIL not in m.to and _found(m.body.encode())
     ]
-    stored = _text_columns_with_canaries([jakarta.schema_name, hub.schema_name, "public"])
+    stored = _text_columns_with_canaries([jakarta.schema_name, bekasi.schema_name, hub.schema_name, "public"])
     print(f"reporter canary: {checked} responses searched, {len(leaks)} leaks, {len(stored)} plaintext columns")
     assert not leaks, "\n".join(leaks[:40])
     assert not stored, "\n".join(stored)
