@@ -21,6 +21,8 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from complaints.models import AuditEvent, Report
+from lapor.crypto import encrypt
+from lapor.lookup import email_hash, nik_hash, phone_hash
 from tenants.models import Pemda
 from tests.complaints.conftest import Api
 
@@ -220,3 +222,63 @@ def test_breach_report_refuses_bad_input_clearly() -> None:
         call_command("breach_report", all=True, since="kemarin")
     with pytest.raises(Exception, match="unknown table"):
         call_command("breach_report", all=True, since="2026-12-01T00:00:00+07:00", tables="auth_user")
+
+
+def test_breach_report_of_100k_reports_prints_its_time(
+    api: Api, bekasi: Pemda, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Notifying within 3 x 24 hours starts with this list: 100,000 named reporters in one Pemda."""
+    count = 100_000
+    template = Api(host="bekasi.localhost").submit(reporter_name="Templat", reporter_phone="081200000000")
+    names = [encrypt(f"Warga {i}") for i in range(count)]
+    phones = [encrypt(f"+62813{i:08d}") for i in range(count)]
+    hashes = [phone_hash(f"+62813{i:08d}") for i in range(count)]
+    with tenant_context(bekasi), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema()"
+            " AND table_name = 'complaints_report' AND column_name <> 'id'"
+        )
+        columns = [c for (c,) in cursor.fetchall()]
+        made = {
+            "tracking_id": "'BR' || lpad(x.n::text, 10, '0')",
+            "reporter_name": "x.name",
+            "reporter_phone": "x.phone",
+            "reporter_phone_hash": "x.hash",
+            "reporter_email": "''",
+            "reporter_email_hash": "''",
+        }
+        select = ", ".join(made.get(c, f"t.{c}") for c in columns)
+        cursor.execute(
+            f"INSERT INTO complaints_report ({', '.join(columns)}) SELECT {select} FROM complaints_report t,"
+            " unnest(%s::text[], %s::text[], %s::text[]) WITH ORDINALITY AS x(name, phone, hash, n)"
+            " WHERE t.tracking_id = %s",
+            [names, phones, hashes, template["tracking_id"]],
+        )
+        assert cursor.rowcount == count
+    err = io.StringIO()
+    target = io.StringIO()
+    since = (timezone.now() - timedelta(days=1)).isoformat()
+    call_command("breach_report", schema=bekasi.schema_name, since=since, stdout=target, stderr=err)
+    assert f"{count + 1} subject(s) to notify in 1 Pemda" in err.getvalue()
+    assert "+6281300099999" in target.getvalue()  # the last one, with the contact decrypted
+    with capsys.disabled():
+        print(f"\nbreach_report, {count:,} reports in one Pemda: {err.getvalue().strip()}")
+
+
+def test_lookup_hash_backfill_of_reports_filed_before_the_columns(api: Api, jakarta: Pemda) -> None:
+    from importlib import import_module
+
+    from django.apps import apps
+
+    submitted = api.submit(
+        reporter_phone="081377004455", reporter_email="lama@example.id", reporter_nik="3171019900000009"
+    )
+    with tenant_context(jakarta):
+        Report.objects.filter(tracking_id=submitted["tracking_id"]).update(
+            reporter_phone_hash="", reporter_email_hash="", reporter_nik_hash=""
+        )
+        import_module("complaints.migrations.0008_reporter_lookup_hashes")._backfill(apps, None)
+        report = Report.objects.get(tracking_id=submitted["tracking_id"])
+        assert report.reporter_phone_hash == phone_hash("+6281377004455")
+        assert report.reporter_email_hash == email_hash("LAMA@example.id")
+        assert report.reporter_nik_hash == nik_hash("3171019900000009")
