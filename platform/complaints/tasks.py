@@ -64,11 +64,3 @@ def sla_scan_task() -> int:
         # Only tenants with something due get a task: the cost follows the work, not the tenant count.
         sla_process_task.apply_async(headers={"_schema_name": schema})
     return len(schemas)
-
-
-@hub_task(name="complaints.tasks.identity_purge_task", ignore_result=True)
-def identity_purge_task() -> int:
-    """The retention schedule, daily: destroy reporter identities past their period in every Pemda."""
-    from complaints.dataprotection import identity_purge_all
-
-    return sum(result.reports for result in identity_purge_all().values())

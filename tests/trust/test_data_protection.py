@@ -23,8 +23,10 @@ from django_tenants.utils import tenant_context
 from complaints.models import AuditEvent, Report
 from lapor.crypto import encrypt
 from lapor.lookup import email_hash, nik_hash, phone_hash
+from national_hub.models import HubReferral, HubStatus
 from tenants.models import Pemda
 from tests.complaints.conftest import Api
+from tests.sync.test_referral_flows import BEKASI_ROAD
 
 OLD = {
     "reporter_name": "Kanari Lama Purbaya",
@@ -282,3 +284,35 @@ def test_lookup_hash_backfill_of_reports_filed_before_the_columns(api: Api, jaka
         assert report.reporter_phone_hash == phone_hash("+6281377004455")
         assert report.reporter_email_hash == email_hash("LAMA@example.id")
         assert report.reporter_nik_hash == nik_hash("3171019900000009")
+
+
+def test_the_hubs_copies_of_a_named_reporter_go_too(
+    api: Api, sync_cast: dict[str, object], bekasi: Pemda, sweep: Any
+) -> None:
+    """A referral carries a named reporter's contact through the public schema in JSON: the
+    delivered messages lose it on the next run, the hub's record after the referral's retention."""
+    phone = "081377007788"
+    named = api.submit(**BEKASI_ROAD, privacy="public", reporter_phone=phone, reporter_name="Kanari Rujukan")
+    report_id = api.officer_id(named["tracking_id"])
+    referred = api.post(
+        f"/api/v1/officer/reports/{report_id}/refer/",
+        {"reason": "Bukan wewenang DKI", "target_code": "32.75"},
+        user="vera",
+    )
+    assert referred.status_code == 200, referred.content
+    sweep()
+    assert "public.sync_outboxmessage" in _rows_containing(phone, ["public"])
+
+    out = _purge()
+    assert "hub: destroyed the reporter in 0 referral record(s) and " in out
+    # Only the hub's live record still holds it: the referral may be routed again.
+    assert _rows_containing(phone, ["public"]) == ["public.sync_hubreferral"]
+    with tenant_context(bekasi):  # the receiver keeps it sealed, on its own schedule
+        assert Report.objects.get(tracking_id=named["tracking_id"]).reporter_phone_hash == phone_hash(phone)
+
+    hub_ref = HubReferral.objects.get(tracking_id=named["tracking_id"])
+    HubReferral.objects.filter(pk=hub_ref.pk).update(status=HubStatus.CLOSED)
+    with time_machine.travel(timezone.now() + timedelta(days=731)):
+        assert "hub: destroyed the reporter in 1 referral record(s)" in _purge()
+    assert _rows_containing(phone, ["public"]) == []
+    assert _rows_containing("Kanari Rujukan", ["public"]) == []

@@ -1,7 +1,8 @@
 """`manage.py identity_purge [--schema pemda_31] [--dry-run]`: the retention schedule, by hand.
 
-The same work as the daily Celery beat task (complaints.tasks.identity_purge_task). It prints
-counts per Pemda, never a value; running it twice destroys nothing the second time.
+The same work as the daily Celery beat task (national_hub.tasks.identity_purge_task): every
+Pemda (or one), then, without --schema, the hub's copies of named reporters (national_hub.retention).
+It prints counts, never a value; running it twice destroys nothing the second time.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from complaints.dataprotection import IDENTITY_FIELDS, identity_purge_all
+from national_hub.retention import hub_identity_purge
 from tenants.models import Pemda
 
 
@@ -33,3 +35,9 @@ class Command(BaseCommand):
             fields = ", ".join(f"{field} {result.fields[field]}" for field in IDENTITY_FIELDS)
             self.stdout.write(f"{name}: {verb} the identity of {result.reports} report(s) ({fields})")
         self.stdout.write(f"total: {total} report(s) in {len(results)} Pemda")
+        if not schema:
+            hub = hub_identity_purge(dry_run=options["dry_run"])
+            self.stdout.write(
+                f"hub: {verb} the reporter in {hub.referrals} referral record(s)"
+                f" and {hub.messages} delivered message(s)"
+            )
