@@ -93,7 +93,25 @@ def _registry_record(pemda: Pemda) -> dict[str, Any]:
             {"username": m.user.get_username(), "email": m.user.email, "role": m.role, "unit_id": m.unit_id}
             for m in Membership.objects.filter(tenant=pemda).select_related("user").order_by("id")
         ],
+        # What a restore must bring back: `manage.py pemda_integrity --export` compares these.
+        "row_counts": schema_row_counts(pemda.schema_name),
     }
+
+
+def schema_row_counts(schema: str) -> dict[str, int]:
+    """Rows of every table of a Pemda's schema, by table name (an integrity check's reference)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s AND table_type = 'BASE TABLE'"
+            " ORDER BY table_name",
+            [schema],
+        )
+        tables = [name for (name,) in cursor.fetchall()]
+        counts = {}
+        for table in tables:
+            cursor.execute(f'SELECT count(*) FROM "{schema}"."{table}"')
+            counts[table] = int(cursor.fetchone()[0])
+    return counts
 
 
 def pemda_export(*, code: str, directory: Path) -> Path:
@@ -139,6 +157,11 @@ def _read_export(path: Path) -> tuple[dict[str, Any], bytes]:
     if record.get("format") != EXPORT_FORMAT:
         raise OnboardingError(_("Format ekspor %(v)s tidak dikenal.") % {"v": record.get("format")})
     return record, dump
+
+
+def export_record(path: Path) -> dict[str, Any]:
+    """The registry record of an export (its Pemda, row counts, ...), without the dump."""
+    return _read_export(path)[0]
 
 
 def pemda_restore(*, path: Path) -> Pemda:
