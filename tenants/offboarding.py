@@ -17,6 +17,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_exists
@@ -30,6 +31,10 @@ from tenants.services import OnboardingError
 from tenants.validators import schema_name_for_code
 
 EXPORT_FORMAT = 1
+
+# Sent with `pemda` and `requested_by` once an export file was written: the export holds every
+# reporter's sealed identity, so the Pemda's audit trail records it (complaints listens).
+pemda_exported = Signal()
 
 
 def access_pemda(*, code: str) -> Pemda:
@@ -114,7 +119,7 @@ def schema_row_counts(schema: str) -> dict[str, int]:
     return counts
 
 
-def pemda_export(*, code: str, directory: Path) -> Path:
+def pemda_export(*, code: str, directory: Path, requested_by: str = "manage.py offboard_pemda") -> Path:
     """Write `<schema>-<time>.tar` (registry record + schema dump) into directory; returns its path.
 
     The schema is dumped by pg_dump from a committed state (it runs on its own connection).
@@ -140,6 +145,7 @@ def pemda_export(*, code: str, directory: Path) -> Path:
             tar.addfile(info, io.BytesIO(record))
             tar.add(dump, arcname="schema.dump")
     target.chmod(0o600)
+    pemda_exported.send(sender=Pemda, pemda=pemda, requested_by=requested_by, file=target.name)
     return target
 
 

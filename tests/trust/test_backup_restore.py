@@ -56,6 +56,9 @@ def test_a_restored_pemda_passes_the_integrity_check_with_the_right_keys_only(go
     second = api.submit(reporter_name="Warga Gorontalo Dua", reporter_email="dua@example.id")
     pemda_archive(code="75.71")
     export = pemda_export(code="75.71", directory=tmp_path)
+    with tenant_context(gorontalo):  # the export holds every sealed identity: it is on the record
+        logged = AuditEvent.objects.get(action="pemda_exported")
+        assert (logged.actor_label, logged.data["file"]) == ("manage.py offboard_pemda", export.name)
     pemda_delete(code="75.71", confirm="75.71")
 
     restored = pemda_restore(path=export)
