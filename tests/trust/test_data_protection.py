@@ -316,3 +316,18 @@ def test_the_hubs_copies_of_a_named_reporter_go_too(
         assert "hub: destroyed the reporter in 1 referral record(s)" in _purge()
     assert _rows_containing(phone, ["public"]) == []
     assert _rows_containing("Kanari Rujukan", ["public"]) == []
+
+
+def test_the_daily_beat_task_runs_the_same_schedule(api: Api, cast: dict[str, object], jakarta: Pemda) -> None:
+    from lapor.celery import app
+    from national_hub.tasks import identity_purge_task
+
+    assert app.conf.beat_schedule["identity-retention"]["task"] == identity_purge_task.name
+    start = timezone.now()
+    submitted = api.submit(**OLD)
+    _archive(api, submitted["tracking_id"])
+    with time_machine.travel(start + timedelta(days=181)):
+        assert identity_purge_task() == 1
+        assert identity_purge_task() == 0
+    with tenant_context(jakarta):
+        assert Report.objects.get(tracking_id=submitted["tracking_id"]).identity_purged_at is not None
