@@ -279,7 +279,7 @@ def test_lookup_hash_backfill_of_reports_filed_before_the_columns(api: Api, jaka
         Report.objects.filter(tracking_id=submitted["tracking_id"]).update(
             reporter_phone_hash="", reporter_email_hash="", reporter_nik_hash=""
         )
-        import_module("complaints.migrations.0008_reporter_lookup_hashes")._backfill(apps, None)
+        import_module("complaints.migrations.0009_reporter_lookup_hashes")._backfill(apps, None)
         report = Report.objects.get(tracking_id=submitted["tracking_id"])
         assert report.reporter_phone_hash == phone_hash("+6281377004455")
         assert report.reporter_email_hash == email_hash("LAMA@example.id")

@@ -37,7 +37,7 @@ def _backfill(apps: Any, schema_editor: Any) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("complaints", "0007_alter_report_channel"),
+        ("complaints", "0008_open311_channel_and_indexes"),
     ]
 
     operations = [
