@@ -141,7 +141,7 @@ class PemdaExportApi(APIView):
     def get(self, request: Request, code: str) -> Any:
         directory = Path(tempfile.mkdtemp(prefix="lapor-export-"))
         try:
-            path = pemda_export(code=code, directory=directory)
+            path = pemda_export(code=code, directory=directory, requested_by=f"operator hub {request.user}")
         except OnboardingError as exc:
             return _error(exc)
         # The open handle keeps the file readable after unlinking; nothing is left on disk.

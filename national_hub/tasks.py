@@ -19,3 +19,15 @@ def reconcile_task() -> dict[str, int]:
 @hub_task(name="sync.tasks.hub_triage_escalate_task", ignore_result=True)
 def hub_triage_escalate_task() -> int:
     return hub_triage_escalate()
+
+
+@hub_task(name="national_hub.tasks.identity_purge_task", ignore_result=True)
+def identity_purge_task() -> int:
+    """The retention schedule, daily: every Pemda's reporter identities past their period, and
+    the hub's copies of named reporters in referral records and delivered messages."""
+    from complaints.dataprotection import identity_purge_all
+    from national_hub.retention import hub_identity_purge
+
+    purged = sum(result.reports for result in identity_purge_all().values())
+    hub = hub_identity_purge()
+    return purged + hub.referrals + hub.messages

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_exists
@@ -30,6 +31,10 @@ from tenants.services import OnboardingError
 from tenants.validators import schema_name_for_code
 
 EXPORT_FORMAT = 1
+
+# Sent with `pemda` and `requested_by` once an export file was written: the export holds every
+# reporter's sealed identity, so the Pemda's audit trail records it (complaints listens).
+pemda_exported = Signal()
 
 
 def access_pemda(*, code: str) -> Pemda:
@@ -93,10 +98,28 @@ def _registry_record(pemda: Pemda) -> dict[str, Any]:
             {"username": m.user.get_username(), "email": m.user.email, "role": m.role, "unit_id": m.unit_id}
             for m in Membership.objects.filter(tenant=pemda).select_related("user").order_by("id")
         ],
+        # What a restore must bring back: `manage.py pemda_integrity --export` compares these.
+        "row_counts": schema_row_counts(pemda.schema_name),
     }
 
 
-def pemda_export(*, code: str, directory: Path) -> Path:
+def schema_row_counts(schema: str) -> dict[str, int]:
+    """Rows of every table of a Pemda's schema, by table name (an integrity check's reference)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s AND table_type = 'BASE TABLE'"
+            " ORDER BY table_name",
+            [schema],
+        )
+        tables = [name for (name,) in cursor.fetchall()]
+        counts = {}
+        for table in tables:
+            cursor.execute(f'SELECT count(*) FROM "{schema}"."{table}"')
+            counts[table] = int(cursor.fetchone()[0])
+    return counts
+
+
+def pemda_export(*, code: str, directory: Path, requested_by: str = "manage.py offboard_pemda") -> Path:
     """Write `<schema>-<time>.tar` (registry record + schema dump) into directory; returns its path.
 
     The schema is dumped by pg_dump from a committed state (it runs on its own connection).
@@ -122,6 +145,7 @@ def pemda_export(*, code: str, directory: Path) -> Path:
             tar.addfile(info, io.BytesIO(record))
             tar.add(dump, arcname="schema.dump")
     target.chmod(0o600)
+    pemda_exported.send(sender=Pemda, pemda=pemda, requested_by=requested_by, file=target.name)
     return target
 
 
@@ -139,6 +163,11 @@ def _read_export(path: Path) -> tuple[dict[str, Any], bytes]:
     if record.get("format") != EXPORT_FORMAT:
         raise OnboardingError(_("Format ekspor %(v)s tidak dikenal.") % {"v": record.get("format")})
     return record, dump
+
+
+def export_record(path: Path) -> dict[str, Any]:
+    """The registry record of an export (its Pemda, row counts, ...), without the dump."""
+    return _read_export(path)[0]
 
 
 def pemda_restore(*, path: Path) -> Pemda:

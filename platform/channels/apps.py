@@ -10,3 +10,8 @@ class ChannelsConfig(AppConfig):
         from complaints.notifications import reporter_channels
 
         reporter_channels.append(notification_by_channel)
+
+        from channels.retention import reports_identity_purged
+        from complaints.events import identity_purged
+
+        identity_purged.connect(reports_identity_purged, weak=False, dispatch_uid="channels.identity_purged")

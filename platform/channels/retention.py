@@ -9,7 +9,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from channels.models import InboundMessage
+from channels.models import InboundMessage, OutboundMessage
 
 
 def inbound_purge() -> int:
@@ -17,3 +17,11 @@ def inbound_purge() -> int:
     return InboundMessage.objects.filter(created_at__lt=cutoff, purged_at__isnull=True).update(
         text="", media=[], raw={}, sender="", purged_at=timezone.now()
     )
+
+
+def reports_identity_purged(*, report_ids: list[int], **_kwargs: object) -> None:
+    """The reporter's number goes with their identity (complaints.dataprotection): the sealed
+    sender of the messages that made or followed these reports, and the sealed recipient of the
+    replies, with the keyed hashes that would still tie them to one number."""
+    InboundMessage.objects.filter(report_id__in=report_ids).update(sender="", sender_hash="")
+    OutboundMessage.objects.filter(report_id__in=report_ids).update(recipient="", recipient_hash="")

@@ -9,3 +9,6 @@ from django.dispatch import Signal
 
 report_changed = Signal()
 tenant_sla_processed = Signal()
+# Sent inside the purge's transaction with `report_ids`: the reporters whose identity the
+# retention schedule destroyed (complaints.dataprotection); listeners drop their own copies.
+identity_purged = Signal()

@@ -76,6 +76,7 @@ _SAME_EVERY_TIME = {
             "rating_comment",
             "merged_into_id",
             "version",
+            "identity_purged_at",
         }
     ),
     Notification: frozenset(

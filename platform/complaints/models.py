@@ -110,6 +110,15 @@ class Report(models.Model):
     reporter_email = models.TextField(blank=True)
     reporter_nik = models.TextField(blank=True)
     reporter_token_hash = models.CharField(max_length=64)
+    # Keyed hashes (lapor.lookup) of the normalised phone, e-mail and NIK: how a data subject's
+    # reports are found (complaints.dataprotection) without the database holding them in the clear.
+    # Not indexed: a subject's request is rare and a scan of one Pemda's reports answers it in
+    # well under a second, while an index would cost every intake a write at a random place.
+    reporter_phone_hash = models.CharField(max_length=64, blank=True, default="", db_default="")
+    reporter_email_hash = models.CharField(max_length=64, blank=True, default="", db_default="")
+    reporter_nik_hash = models.CharField(max_length=64, blank=True, default="", db_default="")
+    # When the retention schedule destroyed the identity above (complaints.dataprotection).
+    identity_purged_at = models.DateTimeField(null=True, blank=True)
 
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.SUBMITTED)
     # Indexed by report_unit_time, which leaves out the reports not yet disposed (every new one).

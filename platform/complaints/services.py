@@ -59,6 +59,7 @@ from deadlines.models import DeadlineKind, DueDeadline, Stage
 from deadlines.services import deadline_advance, deadline_clear, deadline_set
 from lapor.crypto import decrypt, encrypt
 from lapor.errors import InvalidTransition
+from lapor.lookup import email_hash, nik_hash, phone_hash
 from tenants.context import current_schema
 
 VERIFY_DAYS = 3
@@ -185,6 +186,9 @@ def _report_submit(
             "reporter_phone": encrypt(reporter.phone),
             "reporter_email": encrypt(reporter.email),
             "reporter_nik": encrypt(reporter.nik),
+            "reporter_phone_hash": phone_hash(reporter.phone),
+            "reporter_email_hash": email_hash(reporter.email),
+            "reporter_nik_hash": nik_hash(reporter.nik),
             "reporter_token_hash": reporter_token_hash(token),
             "submitted_at": now,
         },

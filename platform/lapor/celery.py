@@ -46,6 +46,7 @@ app.conf.update(
         "sync-reconcile": {"task": "sync.tasks.reconcile_task", "schedule": 600.0},
         "hub-triage-escalate": {"task": "sync.tasks.hub_triage_escalate_task", "schedule": float(SLA_SCAN_SECONDS)},
         "channels-sweep": {"task": "channels.tasks.outbound_sweep_task", "schedule": 30.0},
+        "identity-retention": {"task": "national_hub.tasks.identity_purge_task", "schedule": 86400.0},
         "channels-retention": {"task": "channels.tasks.inbound_purge_task", "schedule": 86400.0},
         "channels-x-mentions": {"task": "channels.tasks.x_mentions_poll_task", "schedule": 60.0},
         "citizens-housekeeping": {"task": "citizens.tasks.citizen_housekeeping_task", "schedule": 3600.0},

@@ -291,6 +291,12 @@ CELERY_BROKER_CONNECT_TIMEOUT = env_int("LAPOR_BROKER_CONNECT_TIMEOUT", 5, minim
 LAPOR_IDENTITY_KEYS = env_list("LAPOR_IDENTITY_KEYS", [])
 if not LAPOR_IDENTITY_KEYS and not env_bool("LAPOR_LOCAL", True):
     raise ImproperlyConfigured("LAPOR_IDENTITY_KEYS must be set when LAPOR_LOCAL=0")
+# Retention of the reporter's identity (UU PDP No. 27/2022, Pasal 43-44: destroyed once its
+# purpose ends; see README "Data protection"). Counted from the day a report is closed or merged:
+# two years, the time a reporter has to take the matter to the Ombudsman (UU 37/2008, Pasal 24).
+# Archived reports (spam, invalid) lead nowhere else: 180 days, long enough for a reporter to contest.
+LAPOR_IDENTITY_RETENTION_DAYS = env_int("LAPOR_IDENTITY_RETENTION_DAYS", 730, minimum=1)
+LAPOR_IDENTITY_RETENTION_ARCHIVED_DAYS = env_int("LAPOR_IDENTITY_RETENTION_ARCHIVED_DAYS", 180, minimum=1)
 LAPOR_MAX_ATTACHMENT_BYTES = env_int("LAPOR_MAX_ATTACHMENT_BYTES", 5 * 1024 * 1024, minimum=1024)
 LAPOR_MAX_ATTACHMENTS = env_int("LAPOR_MAX_ATTACHMENTS", 5, minimum=0, maximum=20)
 DATA_UPLOAD_MAX_MEMORY_SIZE = LAPOR_MAX_ATTACHMENT_BYTES * (LAPOR_MAX_ATTACHMENTS + 1)

@@ -30,6 +30,7 @@ from deadlines.models import DeadlineKind
 from deadlines.services import deadline_clear, deadline_set
 from lapor.crypto import encrypt
 from lapor.errors import InvalidTransition
+from lapor.lookup import email_hash, phone_hash
 from sync.parties import HUB, current_party
 
 # A delivered referral whose category this Pemda does not have is filed under this one.
@@ -119,6 +120,8 @@ def referral_received_build(
         reporter_phone=encrypt(str(reporter.get("phone", ""))),
         reporter_email=encrypt(str(reporter.get("email", ""))),
         reporter_nik=encrypt(""),
+        reporter_phone_hash=phone_hash(str(reporter.get("phone", ""))),
+        reporter_email_hash=email_hash(str(reporter.get("email", ""))),
         # The citizen follows the report at the origin; nobody holds a token for this copy.
         reporter_token_hash=reporter_token_hash(secrets.token_urlsafe(24)),
         submitted_at=now,
