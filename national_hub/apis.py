@@ -29,6 +29,8 @@ from tenants.services import OnboardingError, Outcome, pemda_onboard
 
 
 def _error(exc: OnboardingError) -> Response:
+    if exc.code == "not_found":  # the Pemda named in the path is not registered
+        return Response({"detail": " ".join(exc.messages), "code": "not_found"}, status=status.HTTP_404_NOT_FOUND)
     return Response({"detail": " ".join(exc.messages)}, status=status.HTTP_400_BAD_REQUEST)
 
 

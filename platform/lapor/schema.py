@@ -50,22 +50,22 @@ class LaporAutoSchema(AutoSchema):
             )
         return parameters
 
-    def _error_codes(self) -> dict[str, Any]:
+    def _error_codes(self, operation: dict[str, Any]) -> dict[str, Any]:
         view = self.view
         unsafe = self.method in UNSAFE
         authenticators = list(getattr(view, "authentication_classes", []) or [])
         permissions = list(getattr(view, "permission_classes", []) or [])
         protected = any(not issubclass(p, AllowAny) for p in permissions)
+        has_query = any(p.get("in") == "query" for p in operation.get("parameters", []))
         codes: dict[str, Any] = {}
-        has_query = bool(getattr(view, "filterset_class", None) or getattr(view, "pagination_class", None))
-        if unsafe or has_query or self._get_parameters_of_kind("query"):
+        if unsafe or has_query:
             codes["400"] = OpenApiTypes.OBJECT  # field errors: {"field": ["message", ...]} or {"detail": ...}
         if authenticators:
             codes["401"] = ErrorOutput  # credentials given but wrong (a revoked token, a bad password)
         if protected or (unsafe and any(issubclass(a, SessionAuthentication) for a in authenticators)):
             codes["403"] = ErrorOutput  # no credentials, no membership or role here, or no CSRF token
-        if "{" in self.path:
-            codes["404"] = ErrorOutput
+        if "{" in self.path or unsafe:
+            codes["404"] = ErrorOutput  # the object in the path (or named in the body) does not exist here
         if unsafe:
             codes["409"] = ErrorOutput  # the object's state refuses the action (lapor.errors.InvalidTransition)
             codes["413"] = ErrorOutput
@@ -77,14 +77,12 @@ class LaporAutoSchema(AutoSchema):
             codes["422"] = ErrorOutput  # an Idempotency-Key reused for a different request
         return codes
 
-    def _get_parameters_of_kind(self, kind: str) -> list[Any]:
-        return [p for p in self.get_override_parameters() if getattr(p, "location", None) == kind]
-
-    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:  # type: ignore[override]
-        responses: dict[str, Any] = super()._get_response_bodies(direction)  # type: ignore[arg-type]
-        if direction != "response":
-            return responses
-        for code, serializer in self._error_codes().items():
-            if code not in responses:
-                responses[code] = self._get_response_for_code(serializer, code, direction=direction)  # type: ignore[arg-type]
-        return responses
+    def get_operation(self, *args: Any, **kwargs: Any) -> Any:
+        operation = super().get_operation(*args, **kwargs)
+        if operation is None:
+            return None
+        responses = operation.setdefault("responses", {})
+        for code, serializer in self._error_codes(operation).items():
+            if code not in responses:  # the view's own documentation of a code wins
+                responses[code] = self._get_response_for_code(serializer, code)
+        return operation
