@@ -82,8 +82,19 @@ def _basic(name: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def roles(jakarta: Pemda, hub: Pemda, cast: dict[str, User], api: Api, settings: Any) -> dict[str, dict[str, str]]:
-    """The headers each role sends; the citizen's token is a real one from the sign-in API."""
+def citizen(jakarta: Pemda, hub: Pemda) -> tuple[str, dict[str, Any]]:
+    """A citizen signed in through the API (account token) with a report of her own in Jakarta."""
+    app = App()
+    assert app.ask_code(phone="081298765432").status_code == 202
+    assert app.sign_in(phone="081298765432", code=sms_code("+6281298765432")).status_code == 200
+    return app.token, app.file(PEMDA_HOST)
+
+
+@pytest.fixture
+def roles(
+    hub: Pemda, cast: dict[str, User], citizen: tuple[str, dict[str, Any]], settings: Any
+) -> dict[str, dict[str, str]]:
+    """The headers each role sends; the citizen's tokens are real ones from the API."""
     # Every officer's call checks a Basic password: with the production hasher (~0.1-0.3 s a
     # check here) that would be most of the run. Django's documented speed-up for tests.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -92,13 +103,10 @@ def roles(jakarta: Pemda, hub: Pemda, cast: dict[str, User], api: Api, settings:
         user.save(update_fields=["password"])
     hubert = User.objects.create_user("hubert", password="hubert-pass-123")
     Membership.objects.create(user=hubert, tenant=hub, role=Role.HUB_OPERATOR)
-    app = App()
-    assert app.ask_code(phone="081298765432").status_code == 202
-    assert app.sign_in(phone="081298765432", code=sms_code("+6281298765432")).status_code == 200
-    mine = app.file(PEMDA_HOST)
+    token, mine = citizen
     return {
         "anonymous": {},
-        "citizen": {"Authorization": f"Token {app.token}", "X-Reporter-Token": mine["reporter_token"]},
+        "citizen": {"Authorization": f"Token {token}", "X-Reporter-Token": mine["reporter_token"]},
         "verifikator": _basic("vera"),
         "unit officer": _basic("otto"),
         "pimpinan": _basic("pia"),
@@ -108,8 +116,11 @@ def roles(jakarta: Pemda, hub: Pemda, cast: dict[str, User], api: Api, settings:
 
 
 @pytest.fixture
-def handles(api: Api, cast: dict[str, User], units: JakartaUnits) -> dict[str, list[Any]]:
-    """Real reports of Jakarta to aim path parameters at: one new, one verified and disposed."""
+def handles(
+    api: Api, cast: dict[str, User], units: JakartaUnits, citizen: tuple[str, dict[str, Any]]
+) -> dict[str, list[Any]]:
+    """Real reports of Jakarta to aim path parameters at: one new, one verified and disposed, and
+    the citizen's own (which her reporter token opens)."""
     fresh = api.submit(title="Trotoar rusak di Jalan Sudirman")
     verified = api.submit(title="Pohon tumbang di Jalan Thamrin")
     verified_id = api.officer_id(verified["tracking_id"])
@@ -117,7 +128,7 @@ def handles(api: Api, cast: dict[str, User], units: JakartaUnits) -> dict[str, l
     assert verify.status_code == 200, verify.content
     return {
         "report_id": [api.officer_id(fresh["tracking_id"]), verified_id],
-        "tracking_id": [fresh["tracking_id"], verified["tracking_id"]],
+        "tracking_id": [fresh["tracking_id"], verified["tracking_id"], citizen[1]["tracking_id"]],
         "referral_id": [1],
     }
 
