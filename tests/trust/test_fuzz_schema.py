@@ -9,10 +9,10 @@ the status code and the body are the ones the schema documents, and input the sc
 refused with a 4xx.
 
 The run is bounded and reproducible: a fixed number of examples per operation and generation
-mode (`FUZZ_EXAMPLES`), Hypothesis derandomised (the same inputs every run), no example database,
-no shrinking. Path parameters are half the time the handles of real reports (ids, tracking IDs),
-so the fuzz reaches the code behind the 404. The figure at the end: operations x roles, inputs
-tried, 5xx seen.
+mode (`FUZZ_EXAMPLES`), a deadline per input (`REQUEST_DEADLINE`), Hypothesis derandomised (the
+same inputs every run), no example database, no shrinking. Path parameters are half the time
+the handles of real reports (ids, tracking IDs), so the fuzz reaches the code behind the 404.
+The figure at the end: operations x roles, inputs tried, 5xx seen.
 
 In-process rather than through gunicorn: the WSGI application (`lapor.lanes.LanedApplication`,
 what gunicorn serves) sees the request's Host header as it would behind nginx, so django-tenants
@@ -27,6 +27,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -54,6 +55,8 @@ from tests.citizens.conftest import App, sms_code
 from tests.complaints.conftest import Api, JakartaUnits
 
 FUZZ_EXAMPLES = int(os.environ.get("LAPOR_FUZZ_EXAMPLES", "6"))  # per operation, role and generation mode
+# One input (one request, in-process) that takes longer fails the run: a hang, not a slow machine.
+REQUEST_DEADLINE = timedelta(seconds=10)
 PEMDA_HOST, HUB_HOST = "jakarta.localhost", "localhost"
 CHECKS = [
     not_a_server_error,
@@ -188,7 +191,7 @@ def _fuzz_operation(operation: Any, headers: dict[str, str], handles: dict[str, 
         max_examples=FUZZ_EXAMPLES * 2,
         derandomize=True,
         database=None,
-        deadline=None,
+        deadline=REQUEST_DEADLINE,
         phases=[Phase.explicit, Phase.generate],
         suppress_health_check=list(HealthCheck),
     )
