@@ -291,6 +291,12 @@ class ReportSubmitApi(APIView):
         )
 
 
+class SimilarQuery(serializers.Serializer):
+    category = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    text = serializers.CharField(max_length=10000, required=False, allow_blank=True, default="")
+
+
 class SimilarReportsApi(APIView):
     """While a citizen writes: similar public reports in the same category (to join instead of repeat)."""
 
@@ -306,8 +312,11 @@ class SimilarReportsApi(APIView):
         responses=PublicReportOutput(many=True),
     )
     def get(self, request: Request) -> Response:
-        category = Category.objects.filter(code=request.query_params.get("category", "")).first()
-        title = request.query_params.get("title", "").strip()
+        query = SimilarQuery(data=request.query_params)
+        if not query.is_valid():  # e.g. a NUL byte, which PostgreSQL text cannot hold (a 500 before)
+            return Response([])  # suggestions only: nothing similar to what cannot be a report
+        category = Category.objects.filter(code=query.validated_data["category"]).first()
+        title = query.validated_data["title"].strip()
         if category is None or len(title) < 5:
             return Response([])
         from django.utils import timezone
@@ -316,7 +325,7 @@ class SimilarReportsApi(APIView):
             pk=None,
             category=category,
             title=title,
-            text=request.query_params.get("text", ""),
+            text=query.validated_data["text"],
             submitted_at=timezone.now(),
         )
         similar = [

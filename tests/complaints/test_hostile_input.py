@@ -190,3 +190,11 @@ def test_an_api_path_that_matches_no_route_answers_the_api_json_404(api: Api, ja
     assert response["Content-Type"] == "application/json" and response.json()["code"] == "not_found"
     page = api.get("/halaman-yang-tidak-ada/")
     assert page.status_code == 404 and page["Content-Type"].startswith("text/html")  # people still get the page
+
+
+def test_similar_reports_with_a_nul_byte_suggest_nothing_rather_than_fail(api: Api, jakarta: Pemda) -> None:
+    # Found by the schema fuzz: the category code went to PostgreSQL with the NUL byte (a 500).
+    response = api.get("/api/v1/reports/similar/?category=lampu%00jalan&title=Lampu+jalan+mati&text=gelap")
+    assert response.status_code == 200 and response.json() == []
+    api.submit()  # the same question without the NUL still finds it once it is public
+    assert api.get("/api/v1/reports/similar/?category=lampu-jalan&title=Lampu+jalan+mati").status_code == 200

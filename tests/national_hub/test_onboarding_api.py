@@ -146,3 +146,10 @@ def test_a_pemda_that_is_not_registered_is_a_404(olga: User, method: str, path: 
     response = _api(method, f"/api/v1/hub/pemda/99.99/{path}", "olga")
     assert response.status_code == 404
     assert "tidak terdaftar" in response.json()["detail"] and response.json()["code"] == "not_found"
+
+
+@pytest.mark.parametrize("ids", [[True], [1], [None]])
+def test_dead_letter_replay_takes_message_ids_as_uuid_strings_only(olga: User, ids: list[object]) -> None:
+    # Found by the schema fuzz: DRF's UUIDField read `true` as UUID(int=1) and answered 200.
+    response = _api("post", "/api/v1/hub/sync/dead-letters/replay/", "olga", data={"ids": ids})
+    assert response.status_code == 400 and "ids" in response.json()
