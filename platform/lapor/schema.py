@@ -82,7 +82,9 @@ class LaporAutoSchema(AutoSchema):
         if operation is None:
             return None
         responses = operation.setdefault("responses", {})
+        # A view whose errors have another shape (Open311's list of {code, description}) names it.
+        own_shape = getattr(self.view, "error_output", None)
         for code, serializer in self._error_codes(operation).items():
             if code not in responses:  # the view's own documentation of a code wins
-                responses[code] = self._get_response_for_code(serializer, code)
+                responses[code] = self._get_response_for_code(own_shape or serializer, code)
         return operation
