@@ -8,6 +8,7 @@ sync (its own figures and dead letters).
 from __future__ import annotations
 
 import tempfile
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,8 @@ from tenants.services import OnboardingError, Outcome, pemda_onboard
 
 
 def _error(exc: OnboardingError) -> Response:
+    if exc.code == "not_found":  # the Pemda named in the path is not registered
+        return Response({"detail": " ".join(exc.messages), "code": "not_found"}, status=status.HTTP_404_NOT_FOUND)
     return Response({"detail": " ".join(exc.messages)}, status=status.HTTP_400_BAD_REQUEST)
 
 
@@ -291,8 +294,18 @@ class SyncMetricsApi(APIView):
         return HttpResponse(metrics_text(hub_sync_figures()), content_type="text/plain; version=0.0.4")
 
 
+class MessageIdField(serializers.UUIDField):
+    """A message id as the API shows it, a UUID string. DRF's UUIDField also takes an integer
+    (and so `true`, an int in Python) as UUID(int=...); the schema fuzz caught `[true]` passing."""
+
+    def to_internal_value(self, data: Any) -> uuid.UUID:
+        if not isinstance(data, str):
+            self.fail("invalid", value=data)
+        return super().to_internal_value(data)
+
+
 class ReplayInput(serializers.Serializer):
-    ids = serializers.ListField(child=serializers.UUIDField(), min_length=1, max_length=1000)
+    ids = serializers.ListField(child=MessageIdField(), min_length=1, max_length=1000)
 
 
 class DeadLetterReplayApi(APIView):

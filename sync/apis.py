@@ -31,7 +31,12 @@ class InboxApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list[type] = []
 
-    @extend_schema(request=None, responses={200: None}, description="Body: a message of schema lapor.sync/1.")
+    @extend_schema(
+        request=None,
+        responses={200: None, 400: None, 401: None, 403: None},
+        description="Body: a message of schema lapor.sync/1. 401: unknown peer or bad signature; "
+        "403: a signed message its sender may not send; 400: not a valid envelope.",
+    )
     def post(self, request: Request) -> Response:
         raw = request.body
         try:

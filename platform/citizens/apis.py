@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_tenants.utils import tenant_context
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import AllowAny, BasePermission
@@ -34,6 +34,7 @@ from complaints.apis import FollowUpOutput, RatingInput, ReasonInput, ReporterRe
 from complaints.idempotency import client_address, idempotent
 from complaints.models import Status
 from lapor.crypto import decrypt
+from lapor.schema import ErrorOutput
 
 # --- signing in ---------------------------------------------------------------------------------
 
@@ -235,7 +236,20 @@ class MyReportListApi(_CitizenApi):
     """My reports in every Pemda, newest first, with each one's status as its Pemda holds it now.
     POST adds a report filed before signing in, proven by its tracking ID and reporter token."""
 
-    @extend_schema(responses=MyReportOutput(many=True), parameters=[OpenApiParameter("cursor", str)])
+    @extend_schema(
+        responses={
+            200: inline_serializer(
+                name="MyReportPage",
+                fields={
+                    "next": serializers.URLField(allow_null=True),
+                    "previous": serializers.URLField(allow_null=True),
+                    "results": MyReportOutput(many=True),
+                },
+            ),
+            404: ErrorOutput,  # a cursor that is not one of ours
+        },
+        parameters=[OpenApiParameter("cursor", str)],
+    )
     def get(self, request: Request) -> Response:
         links = self.citizen(request).reports.select_related("tenant")
         paginator = MyReportPagination()

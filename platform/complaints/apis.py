@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import ListAPIView
@@ -51,10 +51,23 @@ from complaints.models import (
 from complaints.referrals.services import referral_return
 from complaints.selectors import active_category, report_duplicate_candidates
 from lapor.parsers import FormParser, JSONParser, MultiPartParser
+from lapor.schema import ErrorOutput
 from lapor.serializers import SharedFieldsMixin
 from lapor.throttles import INTAKE_THROTTLES
 
 REPORTER_TOKEN_HEADER = "X-Reporter-Token"  # noqa: S105 - a header name, not a secret
+
+
+def _reporter_token_parameter(required: bool) -> OpenApiParameter:
+    return OpenApiParameter(
+        REPORTER_TOKEN_HEADER,
+        str,
+        OpenApiParameter.HEADER,
+        required=required,
+        description="Token pelapor yang diberikan saat melapor (403 bila tidak cocok).",
+    )
+
+
 _PHONE_RE = re.compile(r"^\+?[0-9]{8,15}$")
 _NIK_RE = re.compile(r"^[0-9]{16}$")
 
@@ -278,6 +291,12 @@ class ReportSubmitApi(APIView):
         )
 
 
+class SimilarQuery(serializers.Serializer):
+    category = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    text = serializers.CharField(max_length=10000, required=False, allow_blank=True, default="")
+
+
 class SimilarReportsApi(APIView):
     """While a citizen writes: similar public reports in the same category (to join instead of repeat)."""
 
@@ -293,8 +312,11 @@ class SimilarReportsApi(APIView):
         responses=PublicReportOutput(many=True),
     )
     def get(self, request: Request) -> Response:
-        category = Category.objects.filter(code=request.query_params.get("category", "")).first()
-        title = request.query_params.get("title", "").strip()
+        query = SimilarQuery(data=request.query_params)
+        if not query.is_valid():  # e.g. a NUL byte, which PostgreSQL text cannot hold (a 500 before)
+            return Response([])  # suggestions only: nothing similar to what cannot be a report
+        category = Category.objects.filter(code=query.validated_data["category"]).first()
+        title = query.validated_data["title"].strip()
         if category is None or len(title) < 5:
             return Response([])
         from django.utils import timezone
@@ -303,7 +325,7 @@ class SimilarReportsApi(APIView):
             pk=None,
             category=category,
             title=title,
-            text=request.query_params.get("text", ""),
+            text=query.validated_data["text"],
             submitted_at=timezone.now(),
         )
         similar = [
@@ -324,7 +346,17 @@ class ReportTrackApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list[type] = []
 
-    @extend_schema(responses=ReporterReportOutput)
+    @extend_schema(
+        parameters=[_reporter_token_parameter(required=False)],
+        responses={
+            200: OpenApiResponse(
+                PublicReportOutput,
+                description="Tanpa X-Reporter-Token: tampilan publik. Dengan token pelapor juga privacy, "
+                "deferred_question, autoclose_due_at, rating dan can_reopen (ReporterReportOutput).",
+            ),
+            403: ErrorOutput,
+        },
+    )
     def get(self, request: Request, tracking_id: str) -> Response:
         if request.headers.get(REPORTER_TOKEN_HEADER):
             return Response(ReporterReportOutput(_reporter_report(request, tracking_id)).data)
@@ -339,7 +371,11 @@ class ReporterReplyApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list[type] = []
 
-    @extend_schema(request=TextInput, responses={201: FollowUpOutput})
+    @extend_schema(
+        request=TextInput,
+        responses={201: FollowUpOutput, 403: ErrorOutput},
+        parameters=[_reporter_token_parameter(True)],
+    )
     @idempotent
     def post(self, request: Request, tracking_id: str) -> Response:
         data = TextInput(data=request.data)
@@ -359,7 +395,11 @@ class ReporterRateApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list[type] = []
 
-    @extend_schema(request=RatingInput, responses=ReporterReportOutput)
+    @extend_schema(
+        request=RatingInput,
+        responses={200: ReporterReportOutput, 403: ErrorOutput},
+        parameters=[_reporter_token_parameter(True)],
+    )
     @idempotent
     def post(self, request: Request, tracking_id: str) -> Response:
         data = RatingInput(data=request.data)
@@ -378,7 +418,11 @@ class ReporterReopenApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list[type] = []
 
-    @extend_schema(request=ReasonInput, responses=ReporterReportOutput)
+    @extend_schema(
+        request=ReasonInput,
+        responses={200: ReporterReportOutput, 403: ErrorOutput},
+        parameters=[_reporter_token_parameter(True)],
+    )
     @idempotent
     def post(self, request: Request, tracking_id: str) -> Response:
         data = ReasonInput(data=request.data)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 import django_filters
+from django.core.exceptions import ValidationError
 from django.db.models import CharField, F, Lookup, Q, QuerySet, TextField
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -36,14 +38,36 @@ class ILikeContains(Lookup):  # type: ignore[type-arg]
         return "%s", [f"%{escaped}%"]
 
 
+class UtcIsoDateTimeField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 time, moved to UTC before it reaches the query.
+
+    Python accepts UTC offsets up to ±23:59, PostgreSQL only up to ±15:59: `…T11:34-16:54`
+    passed as it came made the database refuse the whole query (a 500). In UTC any valid time is
+    fine; one that cannot be moved there (year 1 at +10:00) is refused as invalid input.
+    """
+
+    def to_python(self, value: Any) -> Any:
+        parsed = super().to_python(value)
+        if parsed is None or parsed.tzinfo is None:
+            return parsed
+        try:
+            return parsed.astimezone(UTC)
+        except OverflowError as exc:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from exc
+
+
+class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcIsoDateTimeField
+
+
 class ReportFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=Status.choices)
     category = django_filters.CharFilter(field_name="category__code")
     type = django_filters.CharFilter(field_name="type")
     unit = django_filters.NumberFilter(method="filter_unit", label=_("unit (beserta sub-unitnya)"))
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("melewati tenggat"))
-    submitted_from = django_filters.IsoDateTimeFilter(field_name="submitted_at", lookup_expr="gte")
-    submitted_to = django_filters.IsoDateTimeFilter(field_name="submitted_at", lookup_expr="lte")
+    submitted_from = UtcIsoDateTimeFilter(field_name="submitted_at", lookup_expr="gte")
+    submitted_to = UtcIsoDateTimeFilter(field_name="submitted_at", lookup_expr="lte")
     q = django_filters.CharFilter(method="filter_text", label=_("cari teks"))
     # The performance figures' own subsets, so each number on the dashboard opens its reports.
     first_on_time = django_filters.BooleanFilter(

@@ -85,4 +85,5 @@ def idempotent(method: Callable[..., Response]) -> Callable[..., Response]:
                 transaction.set_rollback(True)
             return response
 
+    wrapper.lapor_idempotent = True  # type: ignore[attr-defined]  # the schema documents the header (lapor.schema)
     return wrapper

@@ -252,7 +252,7 @@ REST_FRAMEWORK = {
         "intake_address": _rate_or_none("LAPOR_INTAKE_RATE_PER_ADDRESS", "60/min"),
         "intake_phone": _rate_or_none("LAPOR_INTAKE_RATE_PER_PHONE", "10/hour"),
     },
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "lapor.schema.LaporAutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,

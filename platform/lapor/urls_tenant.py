@@ -17,4 +17,5 @@ urlpatterns = [
 ]
 
 handler400 = "web.errors.bad_request"
+handler404 = "web.errors.page_not_found"
 handler500 = "web.errors.server_error"

@@ -21,12 +21,22 @@ def server_error(request: HttpRequest) -> HttpResponseServerError:
     return HttpResponseServerError(html)
 
 
+MACHINE_ROUTES = ("/api/", "/open311/", "/channels/", "/sync/")
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """No route matched (e.g. `/api/v1/officer/reports/abc/`): API clients get the API's JSON 404."""
+    if request.path.startswith(MACHINE_ROUTES):
+        return JsonResponse({"detail": str(_("Tidak ditemukan.")), "code": "not_found"}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     """A request Django refused before any view (a body over the limit, a suspicious header).
 
     API clients get the API's JSON error body; people get the 400 page.
     """
-    if request.path.startswith(("/api/", "/open311/", "/channels/", "/sync/")):
+    if request.path.startswith(MACHINE_ROUTES):
         too_big = isinstance(exception, RequestDataTooBig)
         detail = _("Isi permintaan terlalu besar.") if too_big else _("Permintaan tidak dapat diproses.")
         return JsonResponse({"detail": str(detail)}, status=413 if too_big else 400)

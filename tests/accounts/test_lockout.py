@@ -80,3 +80,13 @@ def test_the_lock_opens_after_the_cool_off_and_a_success_forgets_failures(vera: 
         assert _api_login("salah").status_code == 400
     assert _api_login("vera-pass-123").status_code == 200  # reset on success
     assert _api_login("salah").status_code == 400
+
+
+@pytest.mark.parametrize("credentials", [b"vera-\x00lock:vera-pass-123", b"vera-lock:vera\x00-pass-123"])
+def test_basic_credentials_with_a_nul_byte_are_refused_not_a_500(vera: User, credentials: bytes) -> None:
+    # Found by the schema fuzz: the name went into the lockout's query, which PostgreSQL refused.
+    header = "Basic " + base64.b64encode(credentials).decode()
+    response = Client().get("/api/v1/officer/reports/", HTTP_HOST="jakarta.localhost", HTTP_AUTHORIZATION=header)
+    # 403 as for any refused credentials on the officers' API (its first scheme, the session, has no challenge).
+    assert response.status_code == 403
+    assert response.json()["detail"] == "Nama pengguna atau kata sandi tidak sah."

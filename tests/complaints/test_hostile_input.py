@@ -178,3 +178,33 @@ def test_every_host_says_where_to_report_a_vulnerability(jakarta: Pemda, hub: Pe
             text = answer.content.decode()
             assert "Contact: mailto:csirt@example.go.id" in text and "Expires: " in text
     assert Client().get("/.well-known/security.txt", HTTP_HOST="localhost").status_code == 404
+
+
+def test_a_time_filter_with_an_offset_postgresql_refuses_is_read_in_utc(api: Api, cast: Any) -> None:
+    # Found by the schema fuzz (tests/trust/test_fuzz_schema.py): Python takes offsets up to
+    # ±23:59, PostgreSQL only ±15:59, and the raw value made the database refuse the query (500).
+    mine = api.submit()
+    far_west = api.get("/api/v1/officer/reports/?submitted_from=2000-03-18T11:34:23-16:54", user="vera")
+    assert far_west.status_code == 200, far_west.content
+    assert mine["tracking_id"] in {r["tracking_id"] for r in far_west.json()["results"]}
+    # A time that cannot be moved to UTC at all is bad input, not a server error.
+    year_one = api.get("/api/v1/officer/reports/?submitted_to=0001-01-01T00:00:00%2B10:00", user="vera")
+    assert year_one.status_code == 400 and "submitted_to" in year_one.json()
+
+
+@pytest.mark.parametrize("path", ["/api/v1/officer/reports/abc/", "/api/v1/tidak-ada/", "/sync/v1/tidak-ada/"])
+def test_an_api_path_that_matches_no_route_answers_the_api_json_404(api: Api, jakarta: Pemda, path: str) -> None:
+    # Found by the schema fuzz: a report id that is not a number fell through to the HTML page.
+    response = api.get(path, user="vera")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json" and response.json()["code"] == "not_found"
+    page = api.get("/halaman-yang-tidak-ada/")
+    assert page.status_code == 404 and page["Content-Type"].startswith("text/html")  # people still get the page
+
+
+def test_similar_reports_with_a_nul_byte_suggest_nothing_rather_than_fail(api: Api, jakarta: Pemda) -> None:
+    # Found by the schema fuzz: the category code went to PostgreSQL with the NUL byte (a 500).
+    response = api.get("/api/v1/reports/similar/?category=lampu%00jalan&title=Lampu+jalan+mati&text=gelap")
+    assert response.status_code == 200 and response.json() == []
+    api.submit()  # the same question without the NUL still finds it once it is public
+    assert api.get("/api/v1/reports/similar/?category=lampu-jalan&title=Lampu+jalan+mati").status_code == 200

@@ -138,3 +138,18 @@ def test_console_shows_counts_and_onboards_from_the_form(olga: User, alice: User
     stranger.force_login(alice)
     assert stranger.get("/konsol/onboarding/", HTTP_HOST="localhost").status_code == 302
     assert Client().get("/konsol/onboarding/", HTTP_HOST="localhost").status_code == 302
+
+
+@pytest.mark.parametrize(("method", "path"), [("get", "export/"), ("post", "archive/"), ("post", "unarchive/")])
+def test_a_pemda_that_is_not_registered_is_a_404(olga: User, method: str, path: str) -> None:
+    # Found by the schema fuzz: an unknown code in the path answered 400, which the schema did not list.
+    response = _api(method, f"/api/v1/hub/pemda/99.99/{path}", "olga")
+    assert response.status_code == 404
+    assert "tidak terdaftar" in response.json()["detail"] and response.json()["code"] == "not_found"
+
+
+@pytest.mark.parametrize("ids", [[True], [1], [None]])
+def test_dead_letter_replay_takes_message_ids_as_uuid_strings_only(olga: User, ids: list[object]) -> None:
+    # Found by the schema fuzz: DRF's UUIDField read `true` as UUID(int=1) and answered 200.
+    response = _api("post", "/api/v1/hub/sync/dead-letters/replay/", "olga", data={"ids": ids})
+    assert response.status_code == 400 and "ids" in response.json()
