@@ -94,21 +94,26 @@ JURISDICTION = OpenApiParameter(
 )
 
 
-class ErrorOutput(serializers.Serializer):
-    code = serializers.IntegerField()
-    description = serializers.CharField()
-
-
+# The specification's error body is a list of {code, description}; drf-spectacular documents a
+# list serializer as one object for error codes, so the list is written as a raw schema.
+ERROR_LIST: dict[str, Any] = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "properties": {"code": {"type": "integer"}, "description": {"type": "string"}},
+        "required": ["code", "description"],
+    },
+}
 ERRORS = {
-    400: OpenApiResponse(ErrorOutput(many=True), description="Masukan salah atau kurang (<errors><error>…)."),
-    404: OpenApiResponse(
-        ErrorOutput(many=True), description="jurisdiction_id, layanan, laporan atau token tidak dikenal."
-    ),
+    400: OpenApiResponse(ERROR_LIST, description="Masukan salah atau kurang (<errors><error>…)."),
+    404: OpenApiResponse(ERROR_LIST, description="jurisdiction_id, layanan, laporan atau token tidak dikenal."),
 }
 
 
 class Open311View(APIView):
     """Format from the URL, the Pemda from the host or (at the hub) from jurisdiction_id, errors as the spec's."""
+
+    error_output = ERROR_LIST  # lapor.schema documents every further error code in this shape
 
     authentication_classes: list[type] = []
     permission_classes = [AllowAny]
@@ -421,7 +426,7 @@ class RequestsView(Open311View):
         responses={
             200: PostOutput(many=True),
             **ERRORS,
-            403: OpenApiResponse(ErrorOutput(many=True), description="api_key tidak ada, salah, atau dicabut."),
+            403: OpenApiResponse(ERROR_LIST, description="api_key tidak ada, salah, atau dicabut."),
         },
         summary="POST Service Request: files a report through the intake (api_key required)",
     )
