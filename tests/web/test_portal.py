@@ -161,7 +161,7 @@ def test_an_officers_attachment_link_opens_and_a_rahasia_one_is_not_public(api: 
     url = detail["attachments"][0]["url"]
     assert url.startswith("/lampiran/")
     officer = Client(HTTP_HOST=HOST)
-    officer.login(username="vera", password="vera-pass-123")
+    assert officer.post("/masuk/", {"username": "vera", "password": "vera-pass-123"}).status_code == 302
     opened = officer.get(url)
     assert opened.status_code == 200 and opened["Content-Type"] == "image/jpeg"
     assert _browser().get(url).status_code == 404  # rahasia: not for the public
