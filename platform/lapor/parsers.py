@@ -69,7 +69,8 @@ class JSONParser(parsers.JSONParser):
             raise PayloadTooLarge from None
         if limit is not None and len(raw) > limit:
             raise PayloadTooLarge
-        if json_depth(raw) > MAX_DEPTH:
+        # Fewer brackets than the limit cannot nest past it: the common body skips the byte walk.
+        if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH and json_depth(raw) > MAX_DEPTH:
             raise ParseError(_("JSON bersarang terlalu dalam (paling banyak %(n)s tingkat).") % {"n": MAX_DEPTH})
         try:
             return super().parse(io.BytesIO(raw), media_type, parser_context)
