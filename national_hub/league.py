@@ -22,6 +22,7 @@ from performance.measures import MIN_REPORTS
 from performance.selectors import PeriodError, period_from
 from web.charts import ratio_bars
 from web.exports import table_download
+from web.tables import league_rows
 
 _PROVINCE = re.compile(r"^\d{2}$")
 # Bars drawn per end of the chart: the best and the worst judged ones (the table has all).
@@ -95,6 +96,8 @@ def league(request: HttpRequest) -> HttpResponse:
         "kl": kl,
         "min_reports": MIN_REPORTS,
         "judged": sum(1 for r in pemda if r.rank is not None),
+        "pemda_rows": league_rows(pemda, _("Pemda")),
+        "kl_rows": league_rows(kl, _("K/L")),
         "chart_pemda": _chart(pemda, _("Rasio terstandar tanggapan tepat waktu: Pemda terbaik dan terbawah")),
         "chart_kl": _chart(kl, _("Rasio terstandar tanggapan tepat waktu per K/L")),
         "export": {

@@ -39,6 +39,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
@@ -51,9 +52,9 @@ from tests.bench.bench_portal import NOUNS, PASSWORD, PLACES, STATES, Session, _
 from tests.bench.common import BIN, REPO, drop_database, env_for, fresh_database, manage, percentile
 from tests.sync.federation import Deployment, wait_for
 
-DB = "lapor_bench_dashboard"
+DB = os.environ.get("LAPOR_BENCH_DASHBOARD_DB", "lapor_bench_dashboard")
 JAKARTA = "pemda_31"
-PORT = 8131
+PORT = int(os.environ.get("LAPOR_BENCH_DASHBOARD_PORT", "8131"))
 TARGETS = {"ranking_p95_ms": 150.0, "national_p95_ms": 300.0, "freshness_pemda_s": 60.0, "freshness_hub_s": 60.0}
 SPAN_DAYS = 1095  # three years of arrivals
 MONTHS_WHOLE = 36  # the longest period the dashboard accepts (performance.selectors.MAX_MONTHS)
@@ -519,6 +520,41 @@ def freshness(
     return seen.get("pemda"), seen.get("hub")
 
 
+def _database_url(base_url: str, name: str) -> str:
+    parts = urllib.parse.urlsplit(base_url)
+    return urllib.parse.urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def _kept_database_ready(base_url: str) -> bool:
+    """True when a --keep run finished seeding DB (it leaves a marker table behind)."""
+    try:
+        rows = _query(_database_url(base_url, DB), "SELECT to_regclass('public.bench_dashboard_kept') IS NOT NULL")
+    except psycopg2.Error:
+        return False
+    return bool(rows[0][0])
+
+
+def _mark_kept(url: str) -> None:
+    try:
+        conn = psycopg2.connect(url)
+        conn.autocommit = True
+        conn.cursor().execute(
+            "CREATE TABLE IF NOT EXISTS public.bench_dashboard_kept (kept_at timestamptz DEFAULT now())"
+        )
+        conn.close()
+    except psycopg2.Error:
+        pass
+
+
+def _national_total(url: str) -> int:
+    total = 0
+    for (schema,) in _query(
+        url, "SELECT schema_name FROM public.tenants_pemda WHERE kind <> 'hub' AND status = 'live'"
+    ):
+        total += int(_query(url, f"SELECT count(*) FROM {schema}.complaints_report")[0][0])
+    return total
+
+
 def _verdict(name: str, value: float | None) -> str:
     target = TARGETS[name]
     if value is None:
@@ -536,13 +572,20 @@ def main() -> int:
     parser.add_argument("--wait", type=float, default=180.0, help="seconds a freshness round waits at most")
     parser.add_argument("--rebuilders", type=int, default=1, help="processes rebuilding the other Pemda's sums")
     parser.add_argument("--keep", action="store_true", help=f"keep the database {DB} afterwards (to look into it)")
+    parser.add_argument(
+        "--reuse", action="store_true",
+        help=f"measure on what a --keep run left in {DB} (no seeding or rebuild; for profiling, not the README)",
+    )  # fmt: skip
     args = parser.parse_args()
 
     base = os.environ["DATABASE_URL"]
-    url = fresh_database(base, DB)
+    reuse = args.reuse and _kept_database_ready(base)
+    url = _database_url(base, DB) if reuse else fresh_database(base, DB)
     run = uuid.uuid4().hex[:6]
     started_all = time.monotonic()
-    var = os.path.join(os.environ.get("LAPOR_VAR_DIR", str(REPO / "var")), "bench-dashboard")
+    var = os.path.join(
+        os.environ.get("LAPOR_VAR_DIR", str(REPO / "var")), DB.replace("lapor_bench_", "bench-").replace("_", "-")
+    )
     os.makedirs(os.path.join(var, "static"), exist_ok=True)
     env = env_for(url, LAPOR_VAR_DIR=var, CELERY_TASK_DEFAULT_QUEUE=f"bench-dashboard-{run}")
     if _rabbit_up():
@@ -550,90 +593,104 @@ def main() -> int:
     deployment = Deployment(name="dashboard", database_url=url, env=env, port=PORT)
     result: dict[str, Any] = {}
     try:
-        manage(env, "migrate_schemas", "--shared", "--verbosity", "0")
-        manage(env, "seed_pilot", "--credentials-file", os.path.join(var, "admin.txt"))
-        manage(env, "broker_prepare")
-        manage(env, "collectstatic", "--noinput", "--verbosity", "0")
-        step = time.monotonic()
-        if args.pemda >= 552:
-            selection = ["--all"]
+        if reuse:
+            log(f"reusing the kept database {DB} (--reuse): seeding and rebuild skipped")
+            manage(env, "collectstatic", "--noinput", "--verbosity", "0")
+            pemda_count_n = int(
+                _query(url, "SELECT count(*) FROM public.tenants_pemda WHERE kind <> 'hub' AND status = 'live'")[0][0]
+            )
+            national_reports = _national_total(url)
+            rebuild_jakarta_s = None
         else:
-            selection = json.loads(_phase(env, "codes", {"count": args.pemda - 1}).strip().splitlines()[-1])
-        manage(env, "onboard_pemda", *selection)
-        pemda_count = _query(url, "SELECT count(*) FROM public.tenants_pemda WHERE kind <> 'hub' AND status = 'live'")
-        pemda_count_n = int(pemda_count[0][0])
-        log(f"{pemda_count_n} Pemda onboarded in {time.monotonic() - step:.1f} s")
-        _phase(env, "setup", {})
-
-        seed_jakarta(url, args.reports)
-        others = seed_others(url, args.national - args.reports)
-        national_reports = args.reports + others
-
-        # Jakarta's rebuild (the management command) beside the others' (the same function in
-        # --rebuilders processes of this script), so the two cores are both busy.
-        step = time.monotonic()
-        schemas = [
-            row[0]
-            for row in _query(
-                url,
-                "SELECT schema_name FROM public.tenants_pemda WHERE kind <> 'hub' AND status = 'live'"
-                " AND schema_name <> %s ORDER BY schema_name",
-                (JAKARTA,),
+            manage(env, "migrate_schemas", "--shared", "--verbosity", "0")
+            manage(env, "seed_pilot", "--credentials-file", os.path.join(var, "admin.txt"))
+            manage(env, "broker_prepare")
+            manage(env, "collectstatic", "--noinput", "--verbosity", "0")
+            step = time.monotonic()
+            if args.pemda >= 552:
+                selection = ["--all"]
+            else:
+                selection = json.loads(_phase(env, "codes", {"count": args.pemda - 1}).strip().splitlines()[-1])
+            manage(env, "onboard_pemda", *selection)
+            pemda_count = _query(
+                url, "SELECT count(*) FROM public.tenants_pemda WHERE kind <> 'hub' AND status = 'live'"
             )
-        ]
-        jakarta_rebuild = subprocess.Popen(
-            [sys.executable, str(REPO / "manage.py"), "performance_rebuild", "--schema", JAKARTA],
-            env=env, cwd=REPO, stdout=subprocess.DEVNULL,
-        )  # fmt: skip
-        rebuilders = [
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "tests.bench.bench_dashboard",
-                    "phase",
-                    "rebuild",
-                    json.dumps({"schemas": schemas[k :: args.rebuilders]}),
-                ],
-                env=env,
-                cwd=REPO,
-            )
-            for k in range(args.rebuilders)
-        ]
-        finished: dict[str, float] = {}
-        while len(finished) < 1 + len(rebuilders):
-            for name, proc in (("jakarta", jakarta_rebuild), *((f"others{k}", p) for k, p in enumerate(rebuilders))):
-                if name not in finished and proc.poll() is not None:
-                    if proc.returncode != 0:
-                        raise RuntimeError(f"the rebuild {name} failed (exit {proc.returncode})")
-                    finished[name] = time.monotonic() - step
-            time.sleep(0.5)
-        rebuild_jakarta_s = finished.pop("jakarta")
-        log(f"Jakarta's aggregates rebuilt (performance_rebuild, beside the others) in {rebuild_jakarta_s:.1f} s")
-        log(f"the other {len(schemas)} Pemda's aggregates rebuilt in {max(finished.values(), default=0.0):.1f} s")
+            pemda_count_n = int(pemda_count[0][0])
+            log(f"{pemda_count_n} Pemda onboarded in {time.monotonic() - step:.1f} s")
+            _phase(env, "setup", {})
 
-        # The totals travel as stats.update through the sync outbox, delivered by the sweeper; a
-        # Pemda without reports has no month to send.
-        reporting = 1 + (len(schemas) if others else 0)
-        step = time.monotonic()
-        sweeper = deployment.sweeper()
-        wait_for(
-            lambda: (
-                _query(url, "SELECT count(DISTINCT pemda_code) FROM public.national_hub_pemdastatsmonth")[0][0]
-                >= reporting
-            ),
-            timeout=600,
-            what="every Pemda's totals at the hub",
-            every=0.5,
-        )
-        deployment.stop(sweeper)
-        months_at_hub = _query(url, "SELECT count(*) FROM public.national_hub_pemdastatsmonth")[0][0]
-        log(f"{reporting} Pemda's totals delivered to the hub ({months_at_hub} Pemda-months) in "
-            f"{time.monotonic() - step:.1f} s")  # fmt: skip
-        conn = psycopg2.connect(url)
-        conn.autocommit = True
-        conn.cursor().execute("VACUUM ANALYZE")
-        conn.close()
+            seed_jakarta(url, args.reports)
+            others = seed_others(url, args.national - args.reports)
+            national_reports = args.reports + others
+
+            # Jakarta's rebuild (the management command) beside the others' (the same function in
+            # --rebuilders processes of this script), so the two cores are both busy.
+            step = time.monotonic()
+            schemas = [
+                row[0]
+                for row in _query(
+                    url,
+                    "SELECT schema_name FROM public.tenants_pemda WHERE kind <> 'hub' AND status = 'live'"
+                    " AND schema_name <> %s ORDER BY schema_name",
+                    (JAKARTA,),
+                )
+            ]
+            jakarta_rebuild = subprocess.Popen(
+                [sys.executable, str(REPO / "manage.py"), "performance_rebuild", "--schema", JAKARTA],
+                env=env, cwd=REPO, stdout=subprocess.DEVNULL,
+            )  # fmt: skip
+            rebuilders = [
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "tests.bench.bench_dashboard",
+                        "phase",
+                        "rebuild",
+                        json.dumps({"schemas": schemas[k :: args.rebuilders]}),
+                    ],
+                    env=env,
+                    cwd=REPO,
+                )
+                for k in range(args.rebuilders)
+            ]
+            finished: dict[str, float] = {}
+            while len(finished) < 1 + len(rebuilders):
+                for name, proc in (
+                    ("jakarta", jakarta_rebuild),
+                    *((f"others{k}", p) for k, p in enumerate(rebuilders)),
+                ):
+                    if name not in finished and proc.poll() is not None:
+                        if proc.returncode != 0:
+                            raise RuntimeError(f"the rebuild {name} failed (exit {proc.returncode})")
+                        finished[name] = time.monotonic() - step
+                time.sleep(0.5)
+            rebuild_jakarta_s = finished.pop("jakarta")
+            log(f"Jakarta's aggregates rebuilt (performance_rebuild, beside the others) in {rebuild_jakarta_s:.1f} s")
+            log(f"the other {len(schemas)} Pemda's aggregates rebuilt in {max(finished.values(), default=0.0):.1f} s")
+
+            # The totals travel as stats.update through the sync outbox, delivered by the sweeper; a
+            # Pemda without reports has no month to send.
+            reporting = 1 + (len(schemas) if others else 0)
+            step = time.monotonic()
+            sweeper = deployment.sweeper()
+            wait_for(
+                lambda: (
+                    _query(url, "SELECT count(DISTINCT pemda_code) FROM public.national_hub_pemdastatsmonth")[0][0]
+                    >= reporting
+                ),
+                timeout=600,
+                what="every Pemda's totals at the hub",
+                every=0.5,
+            )
+            deployment.stop(sweeper)
+            months_at_hub = _query(url, "SELECT count(*) FROM public.national_hub_pemdastatsmonth")[0][0]
+            log(f"{reporting} Pemda's totals delivered to the hub ({months_at_hub} Pemda-months) in "
+                f"{time.monotonic() - step:.1f} s")  # fmt: skip
+            conn = psycopg2.connect(url)
+            conn.autocommit = True
+            conn.cursor().execute("VACUUM ANALYZE")
+            conn.close()
 
         today = datetime.now(ZoneInfo("Asia/Jakarta")).date()  # the dashboard's months are Jakarta's
         since_default = _months_ago(today, 6)
@@ -711,7 +768,8 @@ def main() -> int:
             "naive_ratio": round(naive_ms / ranking_p95, 1) if ranking_p95 else None,
             "ranking_36m_p95_ms": p95["ranking_36m"],
             "naive_36m_ms": round(naive_whole_ms, 1),
-            "rebuild_jakarta_s": round(rebuild_jakarta_s, 1),
+            "rebuild_jakarta_s": None if rebuild_jakarta_s is None else round(rebuild_jakarta_s, 1),
+            "reused": reuse,
             "total_s": round(time.monotonic() - started_all, 1),
         }
         for name in TARGETS:
@@ -720,6 +778,8 @@ def main() -> int:
         deployment.stop_all()
         if not args.keep:
             drop_database(base, DB)
+        else:
+            _mark_kept(url)
     print(json.dumps(result), flush=True)
     return 0
 
