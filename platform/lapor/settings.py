@@ -368,6 +368,10 @@ LAPOR_WHATSAPP = {  # WhatsApp Cloud API (Meta's Graph API)
     "phone_number_id": env_str("LAPOR_WHATSAPP_PHONE_NUMBER_ID"),  # replies' sender when a message has none
     "app_secret": env_str("LAPOR_WHATSAPP_APP_SECRET"),  # signs X-Hub-Signature-256
     "verify_token": env_str("LAPOR_WHATSAPP_VERIFY_TOKEN"),  # the webhook's verification handshake
+    # Outside the 24-hour customer-service window (no message from the citizen for a day) Meta takes
+    # only an approved template: this one, with one body parameter ({{1}}) carrying the update.
+    "template": env_str("LAPOR_WHATSAPP_TEMPLATE", "lapor_pembaruan"),  # empty: no template
+    "template_language": env_str("LAPOR_WHATSAPP_TEMPLATE_LANGUAGE", "id"),
 }
 LAPOR_X = {  # X (Twitter): Account Activity webhook, mentions polling, replies by POST /2/tweets
     "api_base": env_str("LAPOR_X_API_BASE", "https://api.x.com"),

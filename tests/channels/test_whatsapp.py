@@ -7,11 +7,13 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 from itertools import count
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from django_tenants.utils import schema_context, tenant_context
 from PIL import Image
 
@@ -261,6 +263,32 @@ def test_check_and_reply_act_only_on_the_numbers_own_reports(meta: ApiServer, ja
         assert (news.provider, news.address) == ("whatsapp", NUMBER_ID) and "Di nomor berapa?" in news.text
     send_all(jakarta)
     assert meta.made("POST", f"/{NUMBER_ID}/messages")[-1].json()["to"] == CITIZEN
+
+
+def test_news_after_a_day_of_silence_goes_out_as_the_approved_template(meta: ApiServer, jakarta: Pemda) -> None:
+    say("LAPOR Saluran air di Jalan Cempaka Putih tersumbat sampah sejak seminggu")
+    say("YA")
+    send_all(jakarta)
+    with tenant_context(jakarta):
+        report = Report.objects.get()
+        # The citizen's last message was 25 hours ago: Meta's 24-hour window has closed.
+        InboundMessage.objects.update(created_at=timezone.now() - timedelta(hours=25))
+        report_defer(
+            report=report, actor=Actor(user_id=None, label="verifikator"), question="Di RT berapa?\nMohon   jelaskan."
+        )
+        (notification,) = Notification.objects.filter(report=report, to_reporter=True)
+        assert notification_deliver(notification_id=notification.pk) == "channel"
+    send_all(jakarta)
+    body = meta.made("POST", f"/{NUMBER_ID}/messages")[-1].json()
+    assert (body["to"], body["type"]) == (CITIZEN, "template") and "text" not in body
+    assert body["template"]["name"] == "lapor_pembaruan" and body["template"]["language"] == {"code": "id"}
+    (parameter,) = body["template"]["components"][0]["parameters"]
+    assert "Di RT berapa? Mohon jelaskan." in parameter["text"] and "\n" not in parameter["text"]
+
+    # Once the citizen writes again, free text is allowed again.
+    say(f"CEK {report.tracking_id}")
+    send_all(jakarta)
+    assert meta.made("POST", f"/{NUMBER_ID}/messages")[-1].json()["type"] == "text"
 
 
 def test_a_number_reaches_its_daily_limit(meta: ApiServer, jakarta: Pemda, settings: Any) -> None:

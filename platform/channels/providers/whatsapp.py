@@ -13,6 +13,11 @@ Texts take the same keywords as SMS (channels.keywords). Media become the report
 through the intake's own checks (complaints.attachments). Replies leave through
 `POST {base}/{phone-number-id}/messages` (channels.outbound), so they are retried, and their
 delivery comes back in `statuses[]`.
+
+Meta lets a business send free text only within 24 hours of the citizen's last message (the
+customer-service window). A report's news often comes later (a follow-up after days): then the
+message goes out as the approved template `LAPOR_WHATSAPP_TEMPLATE` (registered by the Pemda in
+WhatsApp Manager, category UTILITY, body with one parameter), the update as its parameter.
 """
 
 from __future__ import annotations
@@ -20,9 +25,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import urllib.error
 import urllib.request
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -36,8 +42,8 @@ from django.views.decorators.http import require_http_methods
 from django_tenants.utils import tenant_context
 
 from channels.doors import Inbound
-from channels.identity import phone_normalise
-from channels.models import OutboundMessage
+from channels.identity import phone_normalise, sender_hash
+from channels.models import InboundMessage, OutboundMessage
 from channels.outbound import SendError, outbound_delivered
 from channels.providers.common import MAX_BODY, MediaError, Refused, refuse, secret_matches, tenant_for
 from channels.services import inbound_receive
@@ -255,21 +261,54 @@ def whatsapp_media_fetch(item: dict[str, Any]) -> CheckedFile:
     return attachment_check(SimpleUploadedFile(name, data, content_type=str(item.get("mime_type", ""))))
 
 
+WINDOW = timedelta(hours=24)
+DEFAULT_TEMPLATE = "lapor_pembaruan"
+_SPACES = re.compile(r"\s+")
+
+
+def window_open(recipient: str) -> bool:
+    """True when the citizen wrote to this Pemda's WhatsApp within the last 24 hours (as received here)."""
+    last = (
+        InboundMessage.objects.filter(provider="whatsapp", sender_hash=sender_hash(recipient))
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    return last is not None and timezone.now() - last < WINDOW
+
+
+def template_message(config: dict[str, Any], text: str) -> dict[str, Any]:
+    """The approved template with `text` as its one body parameter (Meta refuses a parameter with
+    new lines, tabs or more than four spaces in a row, or longer than 1,024 characters)."""
+    name = config.get("template", DEFAULT_TEMPLATE)
+    if not name:
+        raise SendError("outside the 24-hour window and LAPOR_WHATSAPP_TEMPLATE is empty", permanent=True)
+    flat = _SPACES.sub(" ", text).strip()
+    flat = flat if len(flat) <= 1024 else flat[:1021] + "..."
+    return {
+        "type": "template",
+        "template": {
+            "name": name,
+            "language": {"code": config.get("template_language") or "id"},
+            "components": [{"type": "body", "parameters": [{"type": "text", "text": flat}]}],
+        },
+    }
+
+
 def whatsapp_send(*, address: str, recipient: str, text: str, reply_to: str, callback_id: str) -> list[str]:
     """One text through POST /{phone-number-id}/messages; its wamid comes back for the delivery status."""
     config = _config()
     number_id = address or config.get("phone_number_id", "")
     if not config.get("token") or not number_id:
         raise SendError("LAPOR_WHATSAPP_TOKEN / LAPOR_WHATSAPP_PHONE_NUMBER_ID are not set", permanent=True)
-    body: dict[str, Any] = {
-        "messaging_product": "whatsapp",
-        "recipient_type": "individual",
-        "to": recipient.lstrip("+"),
-        "type": "text",
-        "text": {"preview_url": False, "body": text[:4096]},
-    }
-    if reply_to.startswith("wamid."):
-        body["context"] = {"message_id": reply_to}
+    body: dict[str, Any] = {"messaging_product": "whatsapp", "recipient_type": "individual"}
+    body["to"] = recipient.lstrip("+")
+    if window_open(recipient):
+        body |= {"type": "text", "text": {"preview_url": False, "body": text[:4096]}}
+        if reply_to.startswith("wamid."):
+            body["context"] = {"message_id": reply_to}
+    else:
+        body |= template_message(config, text)
     url = f"{config.get('base_url', '').rstrip('/')}/{number_id}/messages"
     try:
         with urllib.request.urlopen(_request(url, data=json.dumps(body).encode()), timeout=_timeout()) as response:  # noqa: S310
