@@ -3,9 +3,8 @@ schema, keyed by the Pemda's schema name, so pg_dump of its schema alone would l
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
-
-from django.utils.dateparse import parse_datetime
 
 from deadlines.models import DueDeadline
 from tenants.offboarding import PublicRows, public_rows_register
@@ -31,9 +30,9 @@ def _write(schema: str, rows: list[dict[str, Any]]) -> None:
             schema_name=schema,
             report_id=row["report_id"],
             kind=row["kind"],
-            due_at=parse_datetime(row["due_at"]),
+            due_at=datetime.fromisoformat(row["due_at"]),
             stage=row["stage"],
-            next_action_at=parse_datetime(row["next_action_at"]) if row["next_action_at"] else None,
+            next_action_at=datetime.fromisoformat(row["next_action_at"]) if row["next_action_at"] else None,
         )
         for row in rows
     )
