@@ -194,10 +194,10 @@ class _Officer(HttpUser):
     usernames: list[str] = []
     list_path = ""
     action = ""
-    _numbers = count()
+    numbers = count()  # each subclass has its own: officer k of a list signs in as usernames[k]
 
     def on_start(self) -> None:
-        self.index = next(type(self)._numbers) % len(self.usernames)
+        self.index = next(self.numbers) % len(self.usernames)
         signed_in = sign_in(CONFIG["port"], HOST, self.usernames[self.index])
         self.client.headers["Host"] = HOST
         for name, value in signed_in.cookies.items():
@@ -248,6 +248,7 @@ class Verifikator(_Officer):
     usernames = CONFIG.get("verifikators", [])
     list_path = "/konsol/antrean/"
     action = "verifikasi"
+    numbers = count()
 
     def form(self, report_id: int, csrf: str) -> dict[str, str]:
         return {"csrfmiddlewaretoken": csrf, "unit_id": str(CONFIG["unit_id"]), "note": "Diteruskan ke Bina Marga."}
@@ -260,6 +261,7 @@ class UnitOfficer(_Officer):
     usernames = CONFIG.get("unit_officers", [])
     list_path = "/konsol/kotak-masuk/"
     action = "tanggapi"
+    numbers = count()
 
     def form(self, report_id: int, csrf: str) -> dict[str, str]:
         text = "Sudah kami tangani: petugas datang dan menambal jalan di lokasi."
