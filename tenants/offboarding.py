@@ -1,8 +1,9 @@
 """Services for a Pemda leaving the platform: archive (read-only), export, restore, delete.
 
 An export is one tar file: `registry.json` (the Pemda's registry row, domains, work calendar and
-memberships, which live in the public schema) and `schema.dump` (pg_dump custom format of the
-Pemda's own schema). `pemda_restore` brings both back on any deployment of the same version.
+memberships, which live in the public schema, and the rows other apps keep for it there, such as
+its reports' SLA clocks) and `schema.dump` (pg_dump custom format of the Pemda's own schema).
+`pemda_restore` brings both back on any deployment of the same version.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import json
 import subprocess
 import tarfile
 import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +38,32 @@ EXPORT_FORMAT = 1
 # Sent with `pemda` and `requested_by` once an export file was written: the export holds every
 # reporter's sealed identity, so the Pemda's audit trail records it (complaints listens).
 pemda_exported = Signal()
+
+
+@dataclass(frozen=True)
+class PublicRows:
+    """Rows an app keeps for a Pemda in the public schema, keyed by its schema name.
+
+    The app registers how to read them (JSON-ready), write them back and drop them, so that an
+    export carries them, a restore brings them back and a delete leaves none behind to collide
+    with a Pemda of the same code later (tenants cannot import the apps above it).
+    """
+
+    read: Callable[[str], list[dict[str, Any]]]
+    write: Callable[[str, list[dict[str, Any]]], None]
+    drop: Callable[[str], None]
+
+
+PUBLIC_ROWS: dict[str, PublicRows] = {}
+
+
+def public_rows_register(name: str, rows: PublicRows) -> None:
+    PUBLIC_ROWS[name] = rows
+
+
+def public_row_counts(schema: str) -> dict[str, int]:
+    """How many rows each registered app keeps for this schema in public (an integrity check's reference)."""
+    return {name: len(rows.read(schema)) for name, rows in sorted(PUBLIC_ROWS.items())}
 
 
 def access_pemda(*, code: str) -> Pemda:
@@ -98,6 +127,7 @@ def _registry_record(pemda: Pemda) -> dict[str, Any]:
             {"username": m.user.get_username(), "email": m.user.email, "role": m.role, "unit_id": m.unit_id}
             for m in Membership.objects.filter(tenant=pemda).select_related("user").order_by("id")
         ],
+        "public_rows": {name: rows.read(pemda.schema_name) for name, rows in sorted(PUBLIC_ROWS.items())},
         # What a restore must bring back: `manage.py pemda_integrity --export` compares these.
         "row_counts": schema_row_counts(pemda.schema_name),
     }
@@ -246,6 +276,10 @@ def _restore_registry(record: dict[str, Any], parent: Pemda | None) -> Pemda:
             user.set_unusable_password()
             user.save()
         Membership.objects.get_or_create(user=user, tenant=pemda, role=member["role"], unit_id=member["unit_id"])
+    for name, rows in record.get("public_rows", {}).items():  # absent from exports made before they were kept
+        if name in PUBLIC_ROWS:
+            PUBLIC_ROWS[name].drop(pemda.schema_name)  # e.g. left behind by an older delete
+            PUBLIC_ROWS[name].write(pemda.schema_name, rows)
     return pemda
 
 
@@ -274,4 +308,6 @@ def pemda_delete(*, code: str, confirm: str) -> None:
         # Deferred FK checks still pending in this transaction would block DROP: run them now.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(f'DROP SCHEMA IF EXISTS "{pemda.schema_name}" CASCADE')
+    for rows in PUBLIC_ROWS.values():
+        rows.drop(pemda.schema_name)
     pemda.delete()

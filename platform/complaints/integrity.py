@@ -1,7 +1,8 @@
 """Is a Pemda whole? The check after restoring one from its export (tenants.offboarding).
 
 Three things a backup must bring back, each checked in the Pemda's schema:
-- every table holds as many rows as when it was exported (the export records them);
+- every table holds as many rows as when it was exported (the export records them), and so do
+  the rows kept for the Pemda in the public schema (its reports' SLA clocks);
 - the audit hash chain recomputes (complaints.audit), so no history was altered on the way;
 - every sealed reporter identity opens with this deployment's LAPOR_IDENTITY_KEYS, and its
   lookup hashes match it (they are keyed with this deployment's secret key): a deployment
@@ -20,7 +21,7 @@ from complaints.models import AuditEvent, Report
 from lapor.crypto import decrypt
 from lapor.lookup import email_hash, nik_hash, phone_hash
 from tenants.models import Pemda
-from tenants.offboarding import schema_row_counts
+from tenants.offboarding import public_row_counts, schema_row_counts
 
 _SEALED = ("reporter_name", "reporter_phone", "reporter_email", "reporter_nik")
 _HASHED = (
@@ -42,7 +43,9 @@ class Integrity:
         return not self.problems
 
 
-def pemda_integrity(*, pemda: Pemda, expected_counts: dict[str, int] | None = None) -> Integrity:
+def pemda_integrity(
+    *, pemda: Pemda, expected_counts: dict[str, int] | None = None, expected_public: dict[str, int] | None = None
+) -> Integrity:
     result = Integrity(schema=pemda.schema_name)
     if expected_counts is not None:
         found = schema_row_counts(pemda.schema_name)
@@ -50,6 +53,12 @@ def pemda_integrity(*, pemda: Pemda, expected_counts: dict[str, int] | None = No
             want, have = expected_counts.get(table), found.get(table)
             if want != have:
                 result.problems.append(f"{table}: {have} row(s), the export had {want}")
+    if expected_public is not None:
+        found = public_row_counts(pemda.schema_name)
+        for table in sorted(expected_public):
+            want, have = expected_public[table], found.get(table)
+            if want != have:
+                result.problems.append(f"public.{table} of this Pemda: {have} row(s), the export had {want}")
     with tenant_context(pemda):
         broken = audit_first_broken_link()
         result.audit_events = AuditEvent.objects.count()

@@ -15,11 +15,9 @@ JSON summary.
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
 import random
-import re
 import sys
 import threading
 import time
@@ -27,13 +25,23 @@ import urllib.parse
 
 import psycopg2
 
-from tests.bench.common import drop_database, env_for, fresh_database, gunicorn, manage, percentile
+from tests.bench.common import (
+    OFFICER_PASSWORD,
+    Session,
+    drop_database,
+    env_for,
+    fresh_database,
+    gunicorn,
+    manage,
+    percentile,
+    sign_in,
+)
 
 DB = "lapor_bench_portal"
 SCHEMA = "pemda_31"
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CHECK = ALPHABET + "*~$=U"
-PASSWORD = "sandi-bench-123"
+PASSWORD = OFFICER_PASSWORD
 
 NOUNS = [
     "Jalan",
@@ -174,46 +182,6 @@ def seed(url: str, count: int, *, floor: bool = True) -> None:
     print(f"seeded {count:,} reports in {loaded:.1f} s, indexes rebuilt in {time.monotonic() - started - loaded:.1f} s",
           flush=True)  # fmt: skip
     conn.close()
-
-
-class Session:
-    """An HTTP client on one host that keeps cookies (a signed-in officer)."""
-
-    def __init__(self, port: int, host: str) -> None:
-        self.port, self.host = port, host
-        self.cookies: dict[str, str] = {}
-
-    def request(self, method: str, path: str, body: dict[str, str] | None = None) -> tuple[int, str]:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        headers = {"Host": self.host}
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        data = None
-        if body is not None:
-            data = urllib.parse.urlencode(body)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-            headers["Referer"] = f"http://{self.host}{path}"
-        conn.request(method, path, body=data, headers=headers)
-        response = conn.getresponse()
-        text = response.read().decode(errors="replace")
-        for header, value in response.getheaders():
-            if header.lower() == "set-cookie":
-                name, _sep, rest = value.partition("=")
-                self.cookies[name] = rest.split(";", 1)[0]
-        conn.close()
-        return response.status, text
-
-
-def sign_in(port: int, host: str, username: str) -> Session:
-    session = Session(port, host)
-    _status, page = session.request("GET", "/masuk/")
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
-    assert token, "no login form"
-    status, _body = session.request(
-        "POST", "/masuk/", {"csrfmiddlewaretoken": token.group(1), "username": username, "password": PASSWORD}
-    )
-    assert status == 302, f"login failed: {status}"
-    return session
 
 
 def measure(port: int, host: str, paths: list[str], *, session: Session | None = None, threads: int = 2) -> list[float]:

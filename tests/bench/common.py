@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -20,6 +21,8 @@ import psycopg2
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
+# The password the benches give the officers they create.
+OFFICER_PASSWORD = "sandi-bench-123"
 
 
 def fresh_database(base_url: str, name: str) -> str:
@@ -166,3 +169,44 @@ def percentile(values: list[float], q: float) -> float:
         return 0.0
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+class Session:
+    """An HTTP client on one host that keeps cookies (a signed-in officer)."""
+
+    def __init__(self, port: int, host: str) -> None:
+        self.port, self.host = port, host
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, body: dict[str, str] | None = None) -> tuple[int, str]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        headers = {"Host": self.host}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        data = None
+        if body is not None:
+            data = urllib.parse.urlencode(body)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            headers["Referer"] = f"http://{self.host}{path}"
+        conn.request(method, path, body=data, headers=headers)
+        response = conn.getresponse()
+        text = response.read().decode(errors="replace")
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                name, _sep, rest = value.partition("=")
+                self.cookies[name] = rest.split(";", 1)[0]
+        conn.close()
+        return response.status, text
+
+
+def sign_in(port: int, host: str, username: str, password: str = OFFICER_PASSWORD) -> Session:
+    """An officer signed in through /masuk/ as a browser does (the benches' one way in)."""
+    session = Session(port, host)
+    _status, page = session.request("GET", "/masuk/")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert token, "no login form"
+    status, _body = session.request(
+        "POST", "/masuk/", {"csrfmiddlewaretoken": token.group(1), "username": username, "password": password}
+    )
+    assert status == 302, f"login failed: {status}"
+    return session

@@ -5,14 +5,22 @@ receive is searched — every page and API answer of every route for every role,
 open-data exports, the Open311 feeds, notifications sent to officers — and every text column of
 every table of both Pemda, the hub and public (what a database dump holds, sync payloads
 included). Zero hits outside the verifikator's audited reveal.
+
+A second test follows the anonim reporter's reports to a K/L that runs its own system: what the
+sync HTTP transport actually sends over the wire (request line, headers and body of every
+webhook) is captured by a live HTTP server on loopback and searched.
 """
 
 from __future__ import annotations
 
 import io
+import threading
 import zipfile
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import pytest
 from django.contrib.auth.models import User
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -23,9 +31,15 @@ from PIL import Image
 
 from accounts.models import Membership, Role
 from complaints.models import AuditEvent, Notification, Report
+from national_hub.models import HubReferral
+from national_hub.registry.models import Connector, Instansi
+from sync.models import Peer
+from sync.signing import peer_key_issue
 from tenants.models import ChannelAddress, Pemda
 from tests.complaints.conftest import Api
+from tests.helpers import free_port
 from tests.sync.conftest import drain
+from tests.sync.test_http_inbox import KEY_ID, SECRET, _mac, _post, _update
 from tests.trust.test_isolation_matrix import PARAM, _routes
 
 NAME, PHONE, EMAIL, NIK = "Kanari Wibisono", "081399988877", "kanari.wibisono@contoh.id", "3171019999990002"
@@ -183,3 +197,115 @@ def test_no_surface_but_the_audited_reveal_shows_the_anonim_reporter(
     print(f"reporter canary: {checked} responses searched, {len(leaks)} leaks, {len(stored)} plaintext columns")
     assert not leaks, "\n".join(leaks[:40])
     assert not stored, "\n".join(stored)
+
+
+class Wire:
+    """Everything a K/L's own system received: each request as it came over the socket."""
+
+    def __init__(self) -> None:
+        self.requests: list[bytes] = []
+        self.signed: list[bool] = []
+
+
+@pytest.fixture
+def kl_wire() -> Iterator[tuple[Wire, str]]:
+    wire = Wire()
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            wire.requests.append(f"{self.requestline}\r\n{self.headers}".encode() + body)
+            # The K/L checks the signature with its own copy of the key: this is what it accepts.
+            mac = _mac(self.headers["X-Lapor-Timestamp"], self.headers["X-Lapor-Nonce"], body)
+            wire.signed.append(mac == self.headers["X-Lapor-Signature"])
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(b'{"status": "queued"}')
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Receiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield wire, f"http://127.0.0.1:{server.server_address[1]}/lapor/webhook"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_no_webhook_to_a_kl_system_carries_the_anonim_reporter(
+    api: Api, sync_cast: dict[str, User], hub: Pemda, kl_wire: tuple[Wire, str]
+) -> None:
+    wire, url = kl_wire
+    Instansi.objects.filter(code="kemenkes").update(connector=Connector.WEBHOOK)
+    peer = Peer.objects.create(code="kemenkes", name="Kementerian Kesehatan", inbox_url=url)
+    peer_key_issue(peer=peer, key_id=KEY_ID, secret=SECRET)
+
+    filed = []
+    for privacy in ("anonim", "anonim_rahasia"):
+        photo = SimpleUploadedFile("kanari.jpg", _photo(), content_type="image/jpeg")
+        response = api.client.post(
+            "/api/v1/reports/",
+            {"category": "kesehatan", "title": "Obat program TB kosong di puskesmas", "privacy": privacy,
+             "text": "Sudah tiga minggu obat TB program nasional tidak tersedia di puskesmas kecamatan.",
+             "reporter_name": NAME, "reporter_phone": PHONE, "reporter_email": EMAIL, "reporter_nik": NIK,
+             "attachments": [photo]},
+            HTTP_HOST=HOST,
+        )  # fmt: skip
+        assert response.status_code == 201, response.content
+        filed.append(response.json())
+        report_id = api.officer_id(filed[-1]["tracking_id"])
+        refer = api.post(
+            f"/api/v1/officer/reports/{report_id}/refer/",
+            {"reason": "Wewenang Kementerian Kesehatan", "target_code": "kemenkes"},
+            user="vera",
+        )
+        assert refer.status_code == 200, refer.content
+    drain()
+    assert len(wire.requests) == 2  # the two referrals, delivered to the K/L's system
+
+    # The K/L answers through the inbox; each reporter disputes the answer, which goes on to the K/L.
+    for submitted in filed:
+        key = HubReferral.objects.get(tracking_id=submitted["tracking_id"]).referral_key
+        answer = {"id": f"kemenkes:{key}", "text": "Stok OAT dikirim ke Dinkes DKI minggu ini.", "is_final": True}
+        assert _post(_update(key, 2, "answered", [answer])).status_code == 200
+    drain()
+    for submitted in filed:
+        replied = api.client.post(
+            f"/api/v1/reports/track/{submitted['tracking_id']}/replies/",
+            {"text": "Obat belum sampai di puskesmas kami sampai hari ini."},
+            HTTP_HOST=HOST,
+            HTTP_X_REPORTER_TOKEN=submitted["reporter_token"],
+        )
+        assert replied.status_code == 201, replied.content
+    drain()
+
+    kinds = [b'"kind":"referral.deliver"' in r for r in wire.requests]
+    assert sum(kinds) == 2 and len(wire.requests) >= 4, [r[:200] for r in wire.requests]
+    assert all(wire.signed)
+    hits = [f"request {n}: {_found(r)}" for n, r in enumerate(wire.requests) if _found(r)]
+    print(
+        f"K/L webhook canary: {len(wire.requests)} requests, {sum(map(len, wire.requests))} bytes searched,"
+        f" {len(hits)} hits"
+    )
+    assert not hits, "\n".join(hits)
+
+    # The search finds what is there: a named (public) reporter's referral carries name, phone and
+    # e-mail so that the K/L can answer, and still not the NIK.
+    control = api.submit(
+        category="kesehatan", title="Obat program TB kosong di puskesmas", privacy="public",
+        text="Sudah tiga minggu obat TB program nasional tidak tersedia.",
+        reporter_name=NAME, reporter_phone=PHONE, reporter_email=EMAIL, reporter_nik=NIK,
+    )  # fmt: skip
+    seen = len(wire.requests)
+    report_id = api.officer_id(control["tracking_id"])
+    refer = api.post(
+        f"/api/v1/officer/reports/{report_id}/refer/", {"target_code": "kemenkes", "reason": "K/L"}, user="vera"
+    )
+    assert refer.status_code == 200, refer.content
+    drain()
+    (named,) = wire.requests[seen:]
+    assert set(_found(named)) == {NAME, PHONE, EMAIL}

@@ -1,7 +1,8 @@
 """`manage.py pemda_integrity --code 75.71 [--export file.tar]`: is a (restored) Pemda whole?
 
-Row counts against the export's record, the audit chain, and every reporter identity opening
-with this deployment's keys (complaints.integrity). Fails with the problems it found.
+Row counts against the export's record (the Pemda's schema and its rows in public), the audit
+chain, and every reporter identity opening with this deployment's keys (complaints.integrity).
+Fails with the problems it found.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ class Command(BaseCommand):
         pemda = Pemda.objects.filter(code=options["code"]).first()
         if pemda is None:
             raise CommandError(f"unknown Pemda {options['code']}")
-        expected = None
+        expected = expected_public = None
         if options["export"]:
             try:
                 record = export_record(Path(options["export"]))
@@ -39,7 +40,9 @@ class Command(BaseCommand):
             expected = record.get("row_counts")
             if expected is None:
                 raise CommandError("the export records no row counts (made before they were recorded)")
-        result = pemda_integrity(pemda=pemda, expected_counts=expected)
+            # Exports made before the public rows travelled with them hold none to compare.
+            expected_public = {name: len(rows) for name, rows in record.get("public_rows", {}).items()} or None
+        result = pemda_integrity(pemda=pemda, expected_counts=expected, expected_public=expected_public)
         for problem in result.problems:
             self.stdout.write(f"{result.schema}: {problem}")
         counted = "row counts match the export, " if expected is not None and result.ok else ""
