@@ -1,7 +1,7 @@
 """`make bench-load`: a bounded Locust run of mixed roles at 3x the intake rate measured in the same run.
 
 A database of its own (lapor_bench_load), the pilot seeded, two verifikators and two officers of
-Dinas Bina Marga created, the real app under gunicorn on 127.0.0.1:8131. First the intake rate
+Dinas Bina Marga created, the real app under gunicorn on 127.0.0.1:8141. First the intake rate
 is measured through that same server as `make bench-intake` measures it (JSON filings from 8
 client threads for `--measure-seconds`); then Locust (tests/bench/load_users.py, a process of its
 own because of gevent's monkey-patching) offers `--factor` (3) times that many requests per second
@@ -46,7 +46,7 @@ from tests.bench.common import (
 
 DB = "lapor_bench_load"
 SCHEMA = "pemda_31"
-PORT = 8131
+PORT = 8141
 HOST = "jakarta.localhost"
 VERIFIKATORS = ["bench-verif-1", "bench-verif-2"]
 UNIT_OFFICERS = ["bench-bm-1", "bench-bm-2"]
