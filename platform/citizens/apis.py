@@ -178,6 +178,23 @@ class CitizenProfileApi(_CitizenApi):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class CitizenContactApi(_CitizenApi):
+    """Add the other address to the account (a phone beside the e-mail, or the reverse) or change one:
+    first ask a code for it at citizen/code/, then send the code here. The account keeps its reports."""
+
+    @extend_schema(request=SignInInput, responses={200: AccountOutput, 400: None, 429: None})
+    def post(self, request: Request) -> Response:
+        data = SignInInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        citizen = services.citizen_contact_add(
+            citizen=self.citizen(request),
+            contact=data.validated_data["contact"],
+            code=data.validated_data["code"],
+            client_address=client_address(request),
+        )
+        return Response(AccountOutput(_account(citizen)).data)
+
+
 class CitizenLogoutApi(_CitizenApi):
     """Revoke this device's token."""
 

@@ -29,16 +29,18 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import get_public_schema_name, schema_context
 from knox.models import AuthToken
 
+from channels.identity import phone_normalise, sender_hash
 from channels.outbound import outbound_queue
 from citizens.contacts import Contact
 from citizens.models import Citizen, CitizenReport, CodeFailure, ContactKind, LoginCode
 from complaints.models import Report
-from lapor.crypto import encrypt
+from lapor.crypto import decrypt, encrypt
 from lapor.errors import InvalidTransition, RateLimited
 from tenants.context import current_tenant
 
@@ -183,6 +185,50 @@ def citizen_sign_in(*, contact: Contact, code: str, client_address: str) -> Sign
 @transaction.atomic
 def _sign_in(*, contact: Contact, code: str, client_address: str) -> SignIn | str:
     now = timezone.now()
+    refused = _code_consume(contact=contact, code=code, client_address=client_address, now=now)
+    if refused:
+        return refused
+    citizen, created = _citizen_for(contact=contact, now=now)
+    if not citizen.user.is_active:
+        return _("Akun ini dinonaktifkan.")
+    citizen.last_login_at = now
+    citizen.save(update_fields=["last_login_at"])
+    token_row, token = AuthToken.objects.create(user=citizen.user)
+    return SignIn(citizen=citizen, token=token, expiry=token_row.expiry, created=created)
+
+
+def citizen_contact_add(*, citizen: Citizen, contact: Contact, code: str, client_address: str) -> Citizen:
+    """Put a second address on the account (a phone beside the e-mail, or the other way round),
+    or change it, once the code sent there is given back. An address another account holds is refused."""
+    with schema_context(get_public_schema_name()):
+        outcome = _contact_add(citizen=citizen, contact=contact, code=code.strip(), client_address=client_address)
+    if isinstance(outcome, tuple):
+        raise ValidationError({outcome[0]: outcome[1]})
+    return outcome
+
+
+@transaction.atomic
+def _contact_add(*, citizen: Citizen, contact: Contact, code: str, client_address: str) -> Citizen | tuple[str, str]:
+    now = timezone.now()
+    field = "phone" if contact.kind == ContactKind.PHONE else "email"
+    holder = Citizen.objects.filter(**{f"{field}_hash": contact.hash}).values_list("pk", flat=True).first()
+    if holder is not None and holder != citizen.pk:
+        message = _(
+            "Alamat ini sudah dipakai akun warga lain. Masuk dengan alamat itu, atau tutup akun tersebut dahulu."
+        )
+        return (field, message)
+    refused = _code_consume(contact=contact, code=code, client_address=client_address, now=now)
+    if refused:
+        return ("code", refused)
+    citizen = Citizen.objects.select_for_update().get(pk=citizen.pk)
+    setattr(citizen, f"{field}_hash", contact.hash)
+    setattr(citizen, field, encrypt(contact.value))
+    citizen.save(update_fields=[f"{field}_hash", field])
+    return citizen
+
+
+def _code_consume(*, contact: Contact, code: str, client_address: str, now: datetime) -> str | None:
+    """Check the code sent to `contact` and use it up; the refusal's message, or None when right."""
     _lock(contact)
     client = _client_hash(client_address)
     failures = CodeFailure.objects.filter(client_hash=client, created_at__gte=now - WINDOW)
@@ -211,13 +257,7 @@ def _sign_in(*, contact: Contact, code: str, client_address: str) -> SignIn | st
         return _("Kode salah. Sisa percobaan: %(left)s.") % {"left": left}
     row.used_at = now
     row.save(update_fields=["used_at"])
-    citizen, created = _citizen_for(contact=contact, now=now)
-    if not citizen.user.is_active:
-        return _("Akun ini dinonaktifkan.")
-    citizen.last_login_at = now
-    citizen.save(update_fields=["last_login_at"])
-    token_row, token = AuthToken.objects.create(user=citizen.user)
-    return SignIn(citizen=citizen, token=token, expiry=token_row.expiry, created=created)
+    return None
 
 
 def _citizen_for(*, contact: Contact, now: datetime) -> tuple[Citizen, bool]:
@@ -233,6 +273,36 @@ def _citizen_for(*, contact: Contact, now: datetime) -> tuple[Citizen, bool]:
         user=user, **{f"{field}_hash": contact.hash, field: encrypt(contact.value)}, created_at=now
     )
     return citizen, True
+
+
+def citizen_subject_export(*, phone: str = "", email: str = "") -> list[dict[str, Any]]:
+    """The citizen accounts held under a data subject's phone or e-mail (complaints.dataprotection's
+    export asks through settings.LAPOR_SUBJECT_EXPORTERS): addresses, dates and the linked reports."""
+    hashes = {}
+    if phone:
+        hashes["phone_hash"] = sender_hash(phone_normalise(phone))
+    if email:
+        hashes["email_hash"] = sender_hash(email.strip().lower())
+    if not hashes:
+        return []
+    query = Q()
+    for column, value in hashes.items():
+        query |= Q(**{column: value})
+    with schema_context(get_public_schema_name()):
+        return [
+            {
+                "kind": "citizen_account",
+                "phone": decrypt(c.phone),
+                "email": decrypt(c.email),
+                "created_at": c.created_at.isoformat(),
+                "last_login_at": c.last_login_at.isoformat() if c.last_login_at else None,
+                "reports": [
+                    {"tracking_id": link.tracking_id, "linked_at": link.created_at.isoformat()}
+                    for link in CitizenReport.objects.filter(citizen=c).order_by("created_at")
+                ],
+            }
+            for c in Citizen.objects.filter(query).order_by("pk")
+        ]
 
 
 def citizen_sign_out(*, token: AuthToken) -> None:

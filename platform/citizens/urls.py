@@ -10,6 +10,7 @@ urlpatterns = [
     path("citizen/logout/", apis.CitizenLogoutApi.as_view(), name="citizen-logout"),
     path("citizen/logout-all/", apis.CitizenLogoutAllApi.as_view(), name="citizen-logout-all"),
     path("citizen/profile/", apis.CitizenProfileApi.as_view(), name="citizen-profile"),
+    path("citizen/contact/", apis.CitizenContactApi.as_view(), name="citizen-contact"),
     path("me/reports/", apis.MyReportListApi.as_view(), name="my-reports"),
     path("me/reports/<str:tracking_id>/", apis.MyReportApi.as_view(), name="my-report"),
     path("me/reports/<str:tracking_id>/replies/", apis.MyReportReplyApi.as_view(), name="my-report-reply"),

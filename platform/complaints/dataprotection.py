@@ -26,6 +26,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django_tenants.utils import tenant_context
 
 from complaints import events
@@ -256,11 +257,15 @@ def subject_export_all(*, subject: Subject, requested_by: str) -> dict[str, Any]
     for pemda in pemdas_with_reports():
         with tenant_context(pemda):
             reports += subject_reports_export(subject=subject, requested_by=requested_by, pemda=pemda)
+    accounts: list[dict[str, Any]] = []
+    for path in settings.LAPOR_SUBJECT_EXPORTERS:
+        accounts += import_string(path)(phone=subject.phone, email=subject.email)
     return {
         "generated_at": timezone.now().isoformat(),
         "requested_by": requested_by,
         "looked_up_by": sorted(column.split("_")[1] for column in subject.hashes()),
         "reports": reports,
+        "accounts": accounts,
     }
 
 

@@ -315,6 +315,10 @@ LAPOR_SYNC_RECONCILE_AFTER_SECONDS = env_int("LAPOR_SYNC_RECONCILE_AFTER_SECONDS
 LAPOR_HUB_TRIAGE_HOURS = env_int("LAPOR_HUB_TRIAGE_HOURS", 24, minimum=1)
 # What each message kind does where it arrives, and who may send it: the owners' handlers
 # (sync.handlers). sync carries messages and imports none of these.
+# A data subject's access request (manage.py subject_export) also asks these for what they hold of
+# the person, by phone and e-mail: dotted paths, so complaints imports none of them.
+LAPOR_SUBJECT_EXPORTERS = ["citizens.services.citizen_subject_export"]
+
 LAPOR_SYNC_HANDLERS = {
     "hub": {
         "referral.create": "national_hub.inbound.referral_create",

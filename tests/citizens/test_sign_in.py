@@ -201,3 +201,54 @@ def test_housekeeping_forgets_old_codes_and_expired_tokens(app: App) -> None:
     later = citizen_housekeeping(now=timezone.now() + timedelta(days=91))
     assert later == {"codes": 2, "failures": 0, "tokens": 1}
     assert not LoginCode.objects.exists() and Citizen.objects.count() == 1  # the account stays
+
+
+def test_an_account_holds_a_phone_beside_its_email_after_the_phones_code(app: App) -> None:
+    app.sign_in_by_email()
+    assert app.ask_code(phone=SITI_PHONE).status_code == 202
+    wrong = app.post("/api/v1/citizen/contact/", {"phone": SITI_PHONE, "code": "000000"})
+    assert wrong.status_code == 400 and "Kode salah" in wrong.json()["code"][0]
+    assert Citizen.objects.get().phone == ""
+
+    added = app.post("/api/v1/citizen/contact/", {"phone": SITI_PHONE, "code": sms_code(SITI_E164)})
+    assert added.status_code == 200, added.content
+    assert added.json()["email"] == "bu••••••••••@example.id" and added.json()["phone"].startswith("+62812")
+    citizen = Citizen.objects.get()
+    assert decrypt(citizen.phone) == SITI_E164 and citizen.phone_hash == sender_hash(SITI_E164)
+
+    # The same account now signs in by that phone too.
+    with time_machine.travel(timezone.now() + timedelta(minutes=2)):
+        by_phone = App()
+        by_phone.sign_in_by_phone()
+        assert by_phone.get("/api/v1/citizen/profile/").json()["email"] == "bu••••••••••@example.id"
+        assert Citizen.objects.count() == 1
+
+
+def test_an_address_another_account_holds_is_refused_and_nothing_changes(app: App) -> None:
+    app.sign_in_by_email()
+    other = App()
+    with time_machine.travel(timezone.now() + timedelta(minutes=2)):
+        other.sign_in_by_phone()
+    with time_machine.travel(timezone.now() + timedelta(minutes=4)):
+        assert app.ask_code(phone=SITI_PHONE).status_code == 202
+        taken = app.post("/api/v1/citizen/contact/", {"phone": SITI_PHONE, "code": sms_code(SITI_E164)})
+    assert taken.status_code == 400 and "sudah dipakai akun warga lain" in taken.json()["phone"][0]
+    assert [decrypt(c.phone) for c in Citizen.objects.order_by("pk")] == ["", SITI_E164]
+    assert App().post("/api/v1/citizen/contact/", {"phone": SITI_PHONE, "code": "123456"}).status_code in (401, 403)
+
+
+def test_a_data_subject_export_includes_the_citizen_account(app: App) -> None:
+    import io
+    import json
+
+    from django.core.management import call_command
+
+    app.sign_in_by_email()
+    out = io.StringIO()
+    call_command("subject_export", email="Budi.Santoso@example.id", stdout=out, stderr=io.StringIO())
+    (account,) = json.loads(out.getvalue())["accounts"]
+    assert account["kind"] == "citizen_account" and account["email"] == "budi.santoso@example.id"
+    assert account["phone"] == "" and account["reports"] == [] and account["last_login_at"]
+    nobody = io.StringIO()
+    call_command("subject_export", phone="081299990000", stdout=nobody, stderr=io.StringIO())
+    assert json.loads(nobody.getvalue())["accounts"] == []

@@ -40,4 +40,6 @@ class Command(BaseCommand):
         else:
             self.stdout.write(text, ending="\n")
         pemda = len({r["pemda"]["code"] for r in export["reports"]})
-        self.stderr.write(f"{len(export['reports'])} report(s) in {pemda} Pemda")
+        self.stderr.write(
+            f"{len(export['reports'])} report(s) in {pemda} Pemda, {len(export['accounts'])} citizen account(s)"
+        )
