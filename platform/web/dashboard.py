@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import urlencode
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
@@ -33,7 +34,7 @@ from performance.warning import spikes_recent
 from web.charts import ratio_bars, weekly_columns
 from web.console import console_view
 from web.exports import table_download
-from web.tables import skpd_rows
+from web.tables import labelled_rows, skpd_rows
 
 # Who reads the dashboard: the leaders, the Pemda's admin and its auditors.
 READERS = {Role.PIMPINAN, Role.TENANT_ADMIN, Role.AUDITOR}
@@ -103,9 +104,9 @@ def _weeks_table(unit: Unit | None) -> tuple[list[str], list[list[Any]]]:
     return header, rows
 
 
-def _labelled(header: list[str], rows: list[list[Any]]) -> tuple[list[str], list[list[tuple[str, Any]]]]:
-    """Each cell with its column's name, for the narrow-screen layout that stacks a row's cells."""
-    return header, [list(zip(header, row, strict=True)) for row in rows]
+def _labelled(header: list[str], rows: list[list[Any]]) -> tuple[list[str], SafeString]:
+    """The header and the body rows (web.tables.labelled_rows), each cell with its column's name."""
+    return header, labelled_rows(header, rows)
 
 
 def _period_query(period: Period) -> str:

@@ -158,3 +158,21 @@ def league_rows(rows: Iterable[Any], who: str) -> SafeString:
     if not out:
         out.append(f'<tr><td colspan="11">{escape(_("Belum ada angka untuk periode ini."))}</td></tr>')
     return mark_safe("\n".join(out))  # noqa: S308 - every value above is escaped
+
+
+def labelled_rows(header: list[str], rows: list[list[Any]]) -> SafeString:
+    """A plain table's body rows, each cell with its column's name (data-label) for the narrow-screen
+    layout; the first cell is the row's header. Used by the dashboard's weekly and monthly trends."""
+    n = Numbers()
+    labels = [escape(h) for h in header]
+    out = []
+    for row in rows:
+        cells = zip(labels[1:], row[1:], strict=True)
+        out.append(
+            f'<tr><th scope="row" data-label="{labels[0]}">{n.plain(row[0])}</th>'
+            + "".join(f'<td data-label="{label}">{n.plain(cell)}</td>' for label, cell in cells)
+            + "</tr>"
+        )
+    if not out:
+        out.append(f'<tr><td colspan="{len(header)}">{escape(_("Belum ada data dalam periode ini."))}</td></tr>')
+    return mark_safe("".join(out))  # noqa: S308 - every value above is escaped

@@ -10,7 +10,7 @@ from django.utils import translation
 from performance.measures import Ranked
 from performance.selectors import Period, UnitFigures
 from web.dashboard import _period_query, drill, unit_links
-from web.tables import Numbers, league_rows, skpd_rows
+from web.tables import Numbers, labelled_rows, league_rows, skpd_rows
 
 PERIOD = Period(since=date(2026, 1, 1), until=date(2026, 6, 1))
 
@@ -62,3 +62,12 @@ def test_names_are_escaped_and_too_few_is_marked() -> None:
     assert 'data-rank="3" data-code="32.75"' in html
     assert "Kota &lt;b&gt;Bekasi&lt;/b&gt;" in html
     assert "— / 12,5" in html and "89%" in html
+
+
+def test_trend_rows_label_each_cell_and_say_when_empty() -> None:
+    with translation.override("id"):
+        html = str(labelled_rows(["Bulan", "Diterima", "Tepat waktu"], [["2026-05", 12, "50%"], ["<b>", 0.5, "—"]]))
+        empty = str(labelled_rows(["Bulan", "Diterima"], []))
+    assert '<th scope="row" data-label="Bulan">2026-05</th><td data-label="Diterima">12</td>' in html
+    assert "&lt;b&gt;" in html and "<b>" not in html and ">0,5<" in html
+    assert 'colspan="2"' in empty and "Belum ada data" in empty
