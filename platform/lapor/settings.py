@@ -180,7 +180,7 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 LAPOR_SECURITY_CONTACT = env_str("LAPOR_SECURITY_CONTACT").strip()
 LAPOR_TRUSTED_PROXIES = env_list("LAPOR_TRUSTED_PROXIES", [])
 if env_bool("LAPOR_BEHIND_TLS_PROXY", False):
-    # nginx terminates TLS and says so in X-Forwarded-Proto (deploy/production/nginx-lapor.conf).
+    # nginx terminates TLS and says so in X-Forwarded-Proto (deploy/nginx/lapor.conf.template).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_AGE = env_int("LAPOR_SESSION_SECONDS", 8 * 3600, minimum=60)
 
