@@ -64,4 +64,4 @@ accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("LAPOR_LOG_LEVEL", "info").lower()
 # Worker temp files in memory where there is one (containers: /dev/shm), not on a slow disk.
-worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108 - heartbeat files only

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import psycopg2
@@ -117,7 +118,7 @@ def test_manage_check_accepts_session_mode(pool_markers: dict[str, str]) -> None
     assert result.returncode == 0, result.stderr
 
 
-def test_gunicorn_and_the_worker_do_not_start_behind_transaction_mode(pool_markers: dict[str, str]) -> None:
+def test_gunicorn_and_beat_do_not_start_behind_transaction_mode(pool_markers: dict[str, str], tmp_path: Path) -> None:
     with _bouncer("transaction") as bouncer:
         env = _env(bouncer)
         web = subprocess.run(
@@ -129,7 +130,7 @@ def test_gunicorn_and_the_worker_do_not_start_behind_transaction_mode(pool_marke
             timeout=120,
         )
         beat = subprocess.run(
-            [str(BIN / "celery"), "-A", "lapor", "beat", "-s", str(REPO / "var" / "test-pooler-beat-schedule")],
+            [str(BIN / "celery"), "-A", "lapor", "beat", "-s", str(tmp_path / "beat-schedule")],
             env=env,
             cwd=REPO,
             capture_output=True,
