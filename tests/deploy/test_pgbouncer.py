@@ -118,7 +118,7 @@ def test_manage_check_accepts_session_mode(pool_markers: dict[str, str]) -> None
     assert result.returncode == 0, result.stderr
 
 
-def test_gunicorn_and_beat_do_not_start_behind_transaction_mode(pool_markers: dict[str, str], tmp_path: Path) -> None:
+def test_no_process_starts_behind_transaction_mode(pool_markers: dict[str, str], tmp_path: Path) -> None:
     with _bouncer("transaction") as bouncer:
         env = _env(bouncer)
         web = subprocess.run(
@@ -137,10 +137,34 @@ def test_gunicorn_and_beat_do_not_start_behind_transaction_mode(pool_markers: di
             text=True,
             timeout=120,
         )
-    assert web.returncode != 0
-    assert "pool_mode=transaction" in web.stderr
-    assert beat.returncode != 0
-    assert "pool_mode=transaction" in beat.stderr + beat.stdout
+        worker = subprocess.run(
+            [
+                str(BIN / "celery"),
+                "-A",
+                "lapor",
+                "worker",
+                "--concurrency",
+                "1",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            env=env,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        sweeper = subprocess.run(
+            [sys.executable, str(REPO / "manage.py"), "sync_sweeper", "--once"],
+            env=env,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    for started in (web, beat, worker, sweeper):
+        assert started.returncode != 0, started.args
+        assert "pool_mode=transaction" in started.stderr + started.stdout, started.args
 
 
 def test_unreachable_admin_console_is_refused_too(pool_markers: dict[str, str]) -> None:
