@@ -97,3 +97,25 @@ def test_every_variable_the_code_reads_is_documented() -> None:
     assert len(variables) > 60
     missing = sorted(name for name in variables if f"`{name}`" not in documented)
     assert missing == [], f"not in deploy/README.md's list: {missing}"
+
+
+def test_lapor_manage_runs_manage_py_with_the_env_file_and_the_secrets(tmp_path: Path) -> None:
+    """deploy/production/lapor-manage, the operator's entry to manage.py (as the current user here)."""
+    import getpass
+
+    (tmp_path / "secrets").mkdir()
+    (tmp_path / "env").write_text("LAPOR_LOCAL=0\nLAPOR_BASE_DOMAIN=lapor.test\n")
+    (tmp_path / "secrets" / "django_secret_key").write_text(Fernet.generate_key().decode() * 2 + "\n")
+    (tmp_path / "secrets" / "identity_keys").write_text(Fernet.generate_key().decode() + "\n")
+    env = process_env(LAPOR_ETC=str(tmp_path), LAPOR_HOME=str(REPO), LAPOR_USER=getpass.getuser())
+    for name in ("DJANGO_SECRET_KEY", "LAPOR_IDENTITY_KEYS", "LAPOR_LOCAL", "LAPOR_BASE_DOMAIN"):
+        env.pop(name, None)
+    script = REPO / "deploy" / "production" / "lapor-manage"
+    code = "from django.conf import settings; print(settings.BASE_DOMAIN, len(settings.LAPOR_IDENTITY_KEYS))"
+    result = subprocess.run([str(script), "shell", "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].split() == ["lapor.test", "1"]
+    (tmp_path / "secrets" / "identity_keys").unlink()
+    refused = subprocess.run([str(script), "check"], env=env, capture_output=True, text=True, timeout=120)
+    assert refused.returncode != 0
+    assert "LAPOR_IDENTITY_KEYS" in refused.stderr
