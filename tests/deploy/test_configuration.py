@@ -119,3 +119,16 @@ def test_lapor_manage_runs_manage_py_with_the_env_file_and_the_secrets(tmp_path:
     refused = subprocess.run([str(script), "check"], env=env, capture_output=True, text=True, timeout=120)
     assert refused.returncode != 0
     assert "LAPOR_IDENTITY_KEYS" in refused.stderr
+
+
+def test_an_unknown_pooler_is_named() -> None:
+    result = subprocess.run(
+        [sys.executable, str(REPO / "manage.py"), "check"],
+        env=process_env(LAPOR_DB_POOLER="pgbouncer-transaction"),
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "LAPOR_DB_POOLER must be none or pgbouncer-session" in result.stderr
