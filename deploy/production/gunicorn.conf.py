@@ -53,7 +53,6 @@ workers = _int("LAPOR_WEB_WORKERS", 2 * multiprocessing.cpu_count() + 1)
 worker_class = "sync"
 timeout = _int("LAPOR_WEB_TIMEOUT", 60)
 graceful_timeout = 30  # a deploy lets running requests finish
-keepalive = 5  # nginx keeps connections to the upstream open (keepalive 32)
 max_requests = _int("LAPOR_WEB_MAX_REQUESTS", 5000)
 max_requests_jitter = max_requests // 10
 # X-Forwarded-Proto is believed from these addresses only (nginx); 127.0.0.1 as gunicorn's default.
