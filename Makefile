@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint check-migrations upgrade-check messages bench bench-smoke bench-intake bench-onboarding bench-sync bench-portal bench-dashboard bench-channels db-start db-stop clean
+.PHONY: run test lint check-migrations messages bench bench-smoke bench-intake bench-onboarding bench-sync bench-portal bench-dashboard bench-channels db-start db-stop clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version.split()[0]'
@@ -35,6 +35,7 @@ check-migrations: $(STAMP)
 # Fails when a migration the database (DATABASE_URL) has yet to apply would break the release that
 # keeps running during the upgrade (contract steps: deploy/README.md, Upgrades). Migration files
 # under review instead: make upgrade-check UPGRADE_ARGS="path/to/0042_x.py".
+.PHONY: upgrade-check
 upgrade-check: $(STAMP)
 	$(PY) -m deploy.local manage upgrade_check $(UPGRADE_ARGS)
 
