@@ -32,6 +32,13 @@ messages: $(STAMP)
 check-migrations: $(STAMP)
 	$(PY) -m deploy.local manage makemigrations --check --dry-run
 
+# Fails when a migration the database (DATABASE_URL) has yet to apply would break the release that
+# keeps running during the upgrade (contract steps: deploy/README.md, Upgrades). Migration files
+# under review instead: make upgrade-check UPGRADE_ARGS="path/to/0042_x.py".
+.PHONY: upgrade-check
+upgrade-check: $(STAMP)
+	$(PY) -m deploy.local manage upgrade_check $(UPGRADE_ARGS)
+
 # Every bench-<name> target in this file, one after another (bench-smoke is not one: see below).
 bench: $(STAMP)
 	@for target in $$(grep -oE '^bench-[a-z0-9-]+:' Makefile | tr -d ':' | grep -vx bench-smoke); do \

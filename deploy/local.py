@@ -57,10 +57,11 @@ def _die(message: str, code: int = 2) -> None:
 
 
 def _embedded() -> EmbeddedPostgres | None:
-    if os.environ.get("DATABASE_URL", "").strip():
+    from lapor.env import env_int, env_str
+
+    if env_str("DATABASE_URL").strip():
         return None
     from deploy.embedded_pg import EmbeddedPostgres
-    from lapor.env import env_int
 
     port = env_int("LAPOR_EMBEDDED_PG_PORT", 25432, minimum=1, maximum=65535)
     var = Path(os.environ.get("LAPOR_VAR_DIR", REPO / "var"))

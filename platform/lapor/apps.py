@@ -6,3 +6,6 @@ class LaporConfig(AppConfig):
 
     name = "lapor"
     verbose_name = "Platform LAPOR!"
+
+    def ready(self) -> None:
+        from lapor import pooler  # noqa: F401 - registers the pool-mode system check

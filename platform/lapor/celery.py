@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from celery import Task
+from celery import Task, signals
 from tenant_schemas_celery.app import CeleryApp
 
 from lapor.env import env_int
@@ -115,3 +115,15 @@ def broker_prepare(*queues: str) -> list[str]:
             queue = app.amqp.queues.get(name) or app.amqp.queues.new_missing(name)
             queue.bind(channel).declare()
     return declared
+
+
+@signals.worker_init.connect
+@signals.beat_init.connect
+def _pooler_at_start(**_: Any) -> None:
+    """Workers and beat refuse a PgBouncer in transaction mode, as the web tier does (lapor.pooler)."""
+    from lapor.pooler import pooler_problem
+
+    problem = pooler_problem()
+    if problem is not None:
+        # Celery logs and swallows a signal handler's exception; SystemExit stops the process.
+        raise SystemExit(f"lapor: {problem}")

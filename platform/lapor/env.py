@@ -2,6 +2,10 @@
 
 Every reader fails with ImproperlyConfigured naming the variable when its value is malformed,
 so a bad deployment stops at start-up instead of misbehaving later.
+
+Every variable may instead be given as a file: `NAME_FILE=/run/secrets/name` reads the value
+from that file (one trailing newline dropped), the way container secrets and systemd's
+credentials are mounted. Setting both `NAME` and `NAME_FILE` is refused as ambiguous.
 """
 
 from __future__ import annotations
@@ -15,12 +19,29 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
 
+def _raw(name: str) -> str | None:
+    """The variable's value, from NAME or from the file NAME_FILE names; None when neither is set."""
+    value = os.environ.get(name)
+    path = os.environ.get(f"{name}_FILE")
+    if path is None or path.strip() == "":
+        return value
+    if value is not None:
+        raise ImproperlyConfigured(f"set {name} or {name}_FILE, not both")
+    try:
+        with open(path.strip(), encoding="utf-8") as handle:
+            text = handle.read()
+    except OSError as exc:
+        raise ImproperlyConfigured(f"{name}_FILE names a file that cannot be read: {exc.strerror}") from None
+    return text.removesuffix("\n").removesuffix("\r")
+
+
 def env_str(name: str, default: str = "") -> str:
-    return os.environ.get(name, default)
+    value = _raw(name)
+    return default if value is None else value
 
 
 def env_bool(name: str, default: bool = False) -> bool:
-    raw = os.environ.get(name)
+    raw = _raw(name)
     if raw is None:
         return default
     value = raw.strip().lower()
@@ -32,7 +53,7 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 
 def env_int(name: str, default: int, *, minimum: int | None = None, maximum: int | None = None) -> int:
-    raw = os.environ.get(name)
+    raw = _raw(name)
     if raw is None or raw.strip() == "":
         return default
     try:
@@ -47,7 +68,7 @@ def env_int(name: str, default: int, *, minimum: int | None = None, maximum: int
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
-    raw = os.environ.get(name)
+    raw = _raw(name)
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
@@ -55,7 +76,7 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 def env_url(name: str, default: str, *, schemes: tuple[str, ...]) -> str:
     """Return a URL from the environment, checking its scheme and that it names a host or path."""
-    raw = os.environ.get(name)
+    raw = _raw(name)
     value = default if raw is None or raw.strip() == "" else raw.strip()
     try:
         parts = urlsplit(value)

@@ -44,6 +44,15 @@ DB_HEALTH_CHECK_BYPASS_MS = env_int("DB_HEALTH_CHECK_BYPASS_MS", 1000, minimum=0
 # Intake runs as a server-side prepared statement (complaints.intake); off behind a
 # transaction-pooling PgBouncer, which does not keep a session's prepared statements.
 DB_PREPARED_STATEMENTS = env_int("DB_PREPARED_STATEMENTS", 1, minimum=0, maximum=1) == 1
+# A pooler between the platform and PostgreSQL: "none" or "pgbouncer-session". With PgBouncer,
+# every process checks its pool mode at start and refuses anything but session (lapor.pooler).
+LAPOR_DB_POOLER = env_str("LAPOR_DB_POOLER", "none").strip().lower() or "none"
+if LAPOR_DB_POOLER not in ("none", "pgbouncer-session"):
+    raise ImproperlyConfigured(f"LAPOR_DB_POOLER must be none or pgbouncer-session, got {LAPOR_DB_POOLER!r}")
+# PgBouncer's admin console (default: DATABASE_URL with the database "pgbouncer").
+LAPOR_DB_POOLER_ADMIN_URL = env_str("LAPOR_DB_POOLER_ADMIN_URL").strip()
+if LAPOR_DB_POOLER_ADMIN_URL:
+    env_url("LAPOR_DB_POOLER_ADMIN_URL", LAPOR_DB_POOLER_ADMIN_URL, schemes=("postgres", "postgresql"))
 _db["TEST"] = {"NAME": env_str("LAPOR_TEST_DATABASE", f"test_{_db['NAME']}")}
 DATABASES = {"default": _db}
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
@@ -171,7 +180,7 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 LAPOR_SECURITY_CONTACT = env_str("LAPOR_SECURITY_CONTACT").strip()
 LAPOR_TRUSTED_PROXIES = env_list("LAPOR_TRUSTED_PROXIES", [])
 if env_bool("LAPOR_BEHIND_TLS_PROXY", False):
-    # nginx terminates TLS and says so in X-Forwarded-Proto (deploy/production/nginx-lapor.conf).
+    # nginx terminates TLS and says so in X-Forwarded-Proto (deploy/nginx/lapor.conf.template).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_AGE = env_int("LAPOR_SESSION_SECONDS", 8 * 3600, minimum=60)
 

@@ -17,7 +17,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lapor.settings")
 django.setup(set_prefix=False)
 
 from lapor.lanes import LanedApplication  # noqa: E402 - needs the app registry set up
+from lapor.pooler import pooler_require  # noqa: E402
 
+# Behind a PgBouncer in transaction mode Pemda would share a search_path: refuse to serve.
+pooler_require()
 application = LanedApplication()
 
 gc.collect()  # start-up's own cycles are freed, not frozen

@@ -10,8 +10,10 @@ import logging
 import time
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.base import BaseCommand, CommandError
 
+from lapor.pooler import pooler_require
 from sync import outbox
 from sync.delivery import outbox_sweep
 
@@ -29,6 +31,10 @@ class Command(BaseCommand):
         # Messages this process writes (hub routing, forwards) are delivered by its own next
         # sweep; queuing them would block on a broker that may be down.
         outbox.QUEUE_ON_COMMIT = False
+        try:
+            pooler_require()  # never behind a transaction-mode PgBouncer (lapor.pooler)
+        except ImproperlyConfigured as exc:
+            raise CommandError(str(exc)) from None
         while True:
             try:
                 outcomes = outbox_sweep()
