@@ -89,7 +89,7 @@ def skpd_rows(rows: Iterable[dict[str, Any]]) -> SafeString:
     for row in rows:
         f, link = row["figures"], {k: escape(v) for k, v in row["links"].items()}
         rank = row["rank"]
-        name = escape(f.unit.name)
+        name = str(escape(f.unit.name))
         if row["has_children"]:
             name += f' <a href="{link["children"]}" class="meta">{children}</a>'
         satisfaction = (
