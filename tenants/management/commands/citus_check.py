@@ -8,7 +8,8 @@ regression tests:
 
 - a table in a distributed schema may reference (foreign key) only tables of its own schema or
   reference tables; nothing outside may reference it;
-- identity columns narrower than bigint cannot be distributed (newer Citus releases refuse them);
+- identity columns narrower than bigint: some Citus releases refuse to distribute them, others
+  distribute them but cannot fill them from a worker node; bigint is safe in both;
 - triggers on distributed tables need `citus.enable_unsafe_triggers`;
 - a table without a primary key or replica identity cannot be moved with logical replication
   (`citus_schema_move` in its default mode), only by blocking writes;
