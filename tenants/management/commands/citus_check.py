@@ -206,8 +206,15 @@ class Command(BaseCommand):
             notes.append(f"citus.enable_schema_based_sharding = {_setting('citus.enable_schema_based_sharding')}")
 
         # 8. Where the data is: the largest Pemda schemas are the first candidates for a node of their own.
+        # On a coordinator a distributed table's own relation is empty: its shards hold the rows.
+        size = (
+            "CASE WHEN EXISTS (SELECT 1 FROM pg_dist_partition p WHERE p.logicalrelid = c.oid)"
+            " THEN citus_total_relation_size(c.oid, fail_on_error => false) ELSE pg_total_relation_size(c.oid) END"
+            if version
+            else "pg_total_relation_size(c.oid)"
+        )
         largest = _rows(
-            "SELECT n.nspname, sum(pg_total_relation_size(c.oid))::bigint AS size FROM pg_class c"
+            f"SELECT n.nspname, sum({size})::bigint AS size FROM pg_class c"
             " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ANY(%s) AND c.relkind IN ('r', 'm')"
             " GROUP BY 1 ORDER BY 2 DESC",
             [schemas],
