@@ -84,7 +84,7 @@ class Command(BaseCommand):
                 raise CommandError(f"Skema tidak dikenal: {', '.join(unknown)}. (Unknown schema.)")
             schemas = [s for s in schemas if s in options["schema"]]
         if not schemas:
-            raise CommandError("Belum ada skema Pemda. (No Pemda schema to check.)")
+            raise CommandError("No Pemda schema to check.")
         tenant = set(schemas)
         blockers: list[str] = []
         settings_needed: list[str] = []
@@ -222,15 +222,15 @@ class Command(BaseCommand):
         total = sum(int(r[1]) for r in largest)
 
         self.stdout.write(
-            f"Citus: {version or 'tidak terpasang (not installed)'}; {len(schemas)} skema Pemda diperiksa, "
+            f"Citus: {version or 'not installed'}; {len(schemas)} Pemda schemas checked, "
             f"{total / 2**20:,.0f} MB"
         )
         for schema, size in largest[: max(0, options["largest"])]:
             self.stdout.write(f"  {schema}: {int(size) / 2**20:,.0f} MB")
         for title, items in (
-            ("MENGHALANGI (blocks citus_schema_distribute)", blockers),
-            ("PENGATURAN (settings needed)", settings_needed),
-            ("CATATAN (notes)", notes),
+            ("blocks citus_schema_distribute", blockers),
+            ("settings needed", settings_needed),
+            ("notes", notes),
         ):
             self.stdout.write(f"{title}: {len(items)}")
             for item in items:
@@ -249,4 +249,4 @@ class Command(BaseCommand):
             )
         )
         if blockers:
-            raise CommandError(f"{len(blockers)} hal menghalangi distribusi skema. (Blocks schema distribution.)")
+            raise CommandError(f"{len(blockers)} finding(s) block schema distribution.")
