@@ -222,8 +222,7 @@ class Command(BaseCommand):
         total = sum(int(r[1]) for r in largest)
 
         self.stdout.write(
-            f"Citus: {version or 'not installed'}; {len(schemas)} Pemda schemas checked, "
-            f"{total / 2**20:,.0f} MB"
+            f"Citus: {version or 'not installed'}; {len(schemas)} Pemda schemas checked, {total / 2**20:,.0f} MB"
         )
         for schema, size in largest[: max(0, options["largest"])]:
             self.stdout.write(f"  {schema}: {int(size) / 2**20:,.0f} MB")
