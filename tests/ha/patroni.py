@@ -41,7 +41,7 @@ class Member:
 
     def api(self, path: str) -> tuple[int, Any]:
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.api_port}{path}", timeout=2) as response:  # noqa: S310
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.api_port}{path}", timeout=2) as response:
                 return response.status, json.loads(response.read() or b"null")
         except urllib.error.HTTPError as exc:
             return exc.code, None
@@ -212,7 +212,9 @@ def cluster(work: Path, size: int = 3) -> Iterator[Cluster]:
                 deadline = time.monotonic() + 60
                 while result.roles().get(member.name) != "leader":
                     if time.monotonic() > deadline or member.proc.poll() is not None:
-                        raise AssertionError(f"no leader after bootstrap:\n{member.log.read_text(errors='replace')[-3000:]}")
+                        raise AssertionError(
+                            f"no leader after bootstrap:\n{member.log.read_text(errors='replace')[-3000:]}"
+                        )
                     time.sleep(0.3)
         yield result
     finally:
@@ -223,7 +225,7 @@ def _wait_http(url: str, timeout: float, what: str, log: Path) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(url, timeout=2):  # noqa: S310
+            with urllib.request.urlopen(url, timeout=2):
                 return
         except OSError:
             time.sleep(0.2)

@@ -271,3 +271,43 @@ def http_post_json(
         return response.status, data
     finally:
         conn.close()
+
+
+@contextmanager
+def celery_worker(env: dict[str, str], schedule: Path, log: Path) -> Iterator[None]:
+    """A Celery worker with its beat (the sync sweep) on the test's queue; its output goes to `log`."""
+    out = log.open("ab")
+    proc = subprocess.Popen(
+        [
+            str(BIN / "celery"),
+            "-A",
+            "lapor",
+            "worker",
+            "--beat",
+            "--schedule",
+            str(schedule),
+            "-Q",
+            env["CELERY_TASK_DEFAULT_QUEUE"],
+            "--concurrency",
+            "1",
+            "-l",
+            "warning",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        env=env,
+        cwd=REPO,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        yield
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        out.close()
