@@ -200,7 +200,11 @@ def app_prepare(env: dict[str, str], var_dir: Path) -> None:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], port: int, *, workers: int = 1, threads: int = 1) -> Iterator[None]:
+def gunicorn(
+    env: dict[str, str], port: int, *, workers: int = 1, threads: int = 1, log: Path | None = None
+) -> Iterator[None]:
+    """gunicorn serving the platform; its output goes to `log` when given."""
+    out = log.open("ab") if log is not None else None
     proc = subprocess.Popen(
         [
             str(BIN / "gunicorn"),
@@ -218,6 +222,8 @@ def gunicorn(env: dict[str, str], port: int, *, workers: int = 1, threads: int =
         ],
         env=env,
         cwd=REPO,
+        stdout=out,
+        stderr=subprocess.STDOUT if out is not None else None,
     )
     try:
         deadline = time.monotonic() + 60
@@ -239,6 +245,8 @@ def gunicorn(env: dict[str, str], port: int, *, workers: int = 1, threads: int =
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        if out is not None:
+            out.close()
 
 
 def http_get(port: int, path: str, host: str, timeout: float = 30) -> tuple[int, bytes]:
