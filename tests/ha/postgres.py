@@ -10,14 +10,17 @@ import http.client
 import json
 import os
 import pwd
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
 
@@ -249,10 +252,10 @@ def gunicorn(
             out.close()
 
 
-def http_get(port: int, path: str, host: str, timeout: float = 30) -> tuple[int, bytes]:
+def http_get(port: int, path: str, host: str, timeout: float = 30, cookie: str = "") -> tuple[int, bytes]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
-        conn.request("GET", path, headers={"Host": host})
+        conn.request("GET", path, headers={"Host": host, **({"Cookie": cookie} if cookie else {})})
         response = conn.getresponse()
         return response.status, response.read()
     finally:
@@ -319,3 +322,38 @@ def celery_worker(env: dict[str, str], schedule: Path, log: Path) -> Iterator[No
             proc.kill()
             proc.wait()
         out.close()
+
+
+def sign_in(port: int, host: str, username: str, password: str) -> str:
+    """Sign in through /masuk/ as a browser does; returns the Cookie header of the session."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", "/masuk/", headers={"Host": host})
+        response = conn.getresponse()
+        page = response.read().decode()
+        cookies = SimpleCookie()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            cookies.load(header)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        assert token is not None, page[:500]
+        form = urllib.parse.urlencode(
+            {"csrfmiddlewaretoken": token.group(1), "username": username, "password": password, "next": "/konsol/"}
+        )
+        conn.request(
+            "POST",
+            "/masuk/",
+            body=form,
+            headers={
+                "Host": host,
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Cookie": f"csrftoken={cookies['csrftoken'].value}",
+            },
+        )
+        response = conn.getresponse()
+        response.read()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            cookies.load(header)
+        assert response.status == 302 and "sessionid" in cookies, (response.status, list(cookies))
+        return "; ".join(f"{name}={morsel.value}" for name, morsel in cookies.items())
+    finally:
+        conn.close()

@@ -1,8 +1,9 @@
 """Read replica: a primary and a streaming standby (Debian's PostgreSQL 15) on loopback, the
 platform migrated on the primary and served by gunicorn with DATABASE_REPLICA_URL set.
 
-Shown: the public monitoring page and open data are read from the standby (its statement log
-holds their SELECTs under the Pemda's search_path, the primary's does not); a write through the
+Shown: the public monitoring page, open data, the pimpinan dashboard and the hub league are read
+from the standby (its statement log holds their SELECTs under the Pemda's search_path, the
+primary's does not); a write through the
 `replica` alias is refused by PostgreSQL; /readyz reports the lag; a standby paused behind more
 than LAPOR_REPLICA_MAX_LAG_SECONDS, or stopped, leaves the pages served from the primary.
 """
@@ -56,10 +57,12 @@ def _tenant_reads(log: str) -> list[str]:
     ]
 
 
-def _served_from(primary: Log, replica: Log, port: int, path: str, host: str = JAKARTA) -> tuple[str, str]:
+def _served_from(
+    primary: Log, replica: Log, port: int, path: str, host: str = JAKARTA, cookie: str = ""
+) -> tuple[str, str]:
     primary.mark()
     replica.mark()
-    status, body = pg.http_get(port, path, host)
+    status, body = pg.http_get(port, path, host, cookie=cookie)
     assert status == 200, body[:500]
     time.sleep(0.3)  # the servers' log lines reach the files
     return primary.since(), replica.since()
@@ -125,6 +128,23 @@ def test_read_only_pages_read_from_the_streaming_replica() -> None:
                     primary_log, replica_log, web_port, "/data/datapackage.json", "localhost"
                 )
                 assert "SELECT" in on_replica, on_replica[-3000:]
+                # The pimpinan dashboard and the hub's league, signed in (who is signed in is read on the primary).
+                password = (var_dir / "admin.txt").read_text().strip()
+                cookie = pg.sign_in(web_port, JAKARTA, "admin", password)
+                on_primary, on_replica = _served_from(
+                    primary_log, replica_log, web_port, "/konsol/kinerja/", cookie=cookie
+                )
+                assert _tenant_reads(on_replica) and not _tenant_reads(on_primary), (
+                    on_primary[-3000:],
+                    on_replica[-3000:],
+                )
+                assert "accounts_membership" in on_primary and "accounts_membership" not in on_replica
+                cookie = pg.sign_in(web_port, "localhost", "admin", password)
+                on_primary, on_replica = _served_from(
+                    primary_log, replica_log, web_port, "/konsol/liga/", "localhost", cookie=cookie
+                )
+                assert "national_hub_pemdastatsmonth" in on_replica, on_replica[-3000:]
+                assert "national_hub_pemdastatsmonth" not in on_primary, on_primary[-3000:]
                 # A page outside the list reads from the primary only.
                 on_primary, on_replica = _served_from(primary_log, replica_log, web_port, "/lapor/")
                 assert "SELECT" not in on_replica.replace("SELECT pg_is_in_recovery()", ""), on_replica[-3000:]
