@@ -5,8 +5,10 @@ platform under gunicorn reaching whichever member is primary through libpq's mul
 Citizens file reports through the API from four threads, each with its own Idempotency-Key, and
 retry a failed filing with the same key (as the mobile app does). Half-way, the leader's machine is
 lost: its Patroni and PostgreSQL are SIGKILLed together. Afterwards every report answered 201 is in
-the new primary, no key made two reports, and filing resumed; how long that took is printed (the
-leader key's TTL in etcd bounds it, tests/ha/patroni.py), not asserted.
+the new primary, no key made two reports, a retry of a filing answered before the loss gets the
+same report back, the statistics (Pemda and hub, through sync) count every report once, and filing
+resumed; how long that took is printed (the leader key's TTL in etcd bounds it,
+tests/ha/patroni.py), not asserted.
 """
 
 from __future__ import annotations
@@ -177,6 +179,10 @@ def test_reports_answered_201_survive_losing_the_primary() -> None:
                 filing.stop.set()
                 for thread in citizens:
                     thread.join(timeout=120)
+            # A citizen's app retrying, after the failover, a filing answered before it: the same
+            # report comes back (its Idempotency-Key was committed with it, on the standby too).
+            before = [a for a in filing.attempts if a.status == 201 and a.ended < killed_at][-5:]
+            replays = [filing.post(a.key) for a in before]
             # Sync ran through the loss too: the Pemda's statistics (drained from its audit trail by
             # the worker) and the hub's copy of them (stats.update through the outbox) count every
             # stored report once.
@@ -206,11 +212,15 @@ def test_reports_answered_201_survive_losing_the_primary() -> None:
     print(
         f"\nfailover: {len(filing.acknowledged)} reports answered 201 "
         f"({sum(1 for a in filing.acknowledged.values() if a)} distinct tracking IDs), "
-        f"{len(failed)} failed attempts retried, {sum(a.replayed for a in filing.attempts)} answered by replay; "
+        f"{len(failed)} failed attempts retried, {sum(a.replayed for a in filing.attempts)} answered by replay "
+        f"during the run; "
         f"leader {first_leader.name} -> {new_leader.name}; filing resumed {resumed_at - killed_at:.1f} s after "
         f"the primary was lost (etcd TTL {patroni.TTL} s); {len(killed_in_flight)} requests in flight at the loss"
     )
     assert filing.given_up == []
+    assert before and [(r.status, r.replayed, r.tracking_id) for r in replays] == [
+        (201, True, a.tracking_id) for a in before
+    ]
     if counted != {"stored": len(stored), "pemda": len(stored), "hub": len(stored)}:
         print(f"worker log:\n{worker_log[-6000:]}")
     assert counted == {"stored": len(stored), "pemda": len(stored), "hub": len(stored)}, counted
