@@ -16,6 +16,7 @@ from django.shortcuts import render
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from lapor.replica import replica_reads
 from national_hub.permissions import hub_memberships, is_hub_operator
 from national_hub.stats import LeagueRow, kl_league, pemda_league
 from performance.measures import MIN_REPORTS
@@ -66,6 +67,7 @@ def _chart(rows: list[LeagueRow], title: str) -> Any:
     )
 
 
+@replica_reads
 def league(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from complaints.seed import DEFAULT_CATEGORIES, NATIONAL_CATEGORIES
+from lapor.replica import read_connection, replica_reads
 from national_hub.models import PemdaStatsMonth
 from performance.selectors import Period
 from web.opendata.tables import (
@@ -104,7 +104,7 @@ def national_category_rows(period: Period) -> tuple[list[Row], list[set[str]]]:
         for name in _COUNTED
     )
     table = PemdaStatsMonth._meta.db_table
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(
             f"SELECT s.month, c.key, {sums}, {small}"
             f" FROM {table} s CROSS JOIN LATERAL jsonb_each(s.categories) AS c(key, value)"
@@ -152,16 +152,19 @@ def hub_catalog() -> Catalog:
     )
 
 
+@replica_reads
 @require_safe
 def hub_data_page(request: HttpRequest) -> HttpResponse:
     return opendata_page(request, hub_catalog())
 
 
+@replica_reads
 @require_safe
 def hub_data_descriptor(request: HttpRequest) -> HttpResponse:
     return opendata_descriptor(request, hub_catalog())
 
 
+@replica_reads
 @require_safe
 def hub_data_resource(request: HttpRequest, name: str, fmt: str) -> HttpResponse:
     return opendata_resource(request, hub_catalog(), name, fmt)

@@ -8,10 +8,11 @@ from datetime import date
 from typing import Any
 
 from django.core.cache import caches
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
+from lapor.replica import read_connection
 from national_hub.models import PemdaStatsMonth
 from performance.measures import Ranked, quantile_hours, rank_units
 
@@ -165,7 +166,7 @@ def _pemda_league_computed(months: Any, *, since: date, until: date, province: s
         where += " AND (pemda_code = %s OR pemda_code LIKE %s)"
         params_ += [province, f"{province}.%"]
     table = PemdaStatsMonth._meta.db_table
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(
             f"SELECT pemda_code, c.key, SUM((c.value->>'first_n')::int), SUM((c.value->>'first_on_time')::int)"
             f" FROM {table}, jsonb_each(categories) c WHERE {where} GROUP BY 1, 2",

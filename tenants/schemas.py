@@ -272,11 +272,17 @@ def pg_bin(name: str) -> str:
 def pg_client_command(name: str, *args: str) -> tuple[list[str], dict[str, str]]:
     """argv and environment for a PostgreSQL client tool aimed at this connection's database."""
     db = connection.settings_dict
-    argv = [pg_bin(name), "--host", db["HOST"] or "127.0.0.1", "--port", str(db["PORT"] or 5432)]
+    # A multi-host target (docs/ha.md) comes as OPTIONS host/port lists; libpq's tools take them as they are.
+    options = db.get("OPTIONS", {})
+    host = db["HOST"] or options.get("host") or "127.0.0.1"
+    port = str(db["PORT"] or options.get("port") or 5432)
+    argv = [pg_bin(name), "--host", host, "--port", port]
     argv += ["--username", db["USER"] or "postgres", "--no-password", *args, "--dbname", db["NAME"]]
     env = dict(os.environ)
     if db["PASSWORD"]:
         env["PGPASSWORD"] = db["PASSWORD"]
+    if options.get("target_session_attrs"):
+        env["PGTARGETSESSIONATTRS"] = options["target_session_attrs"]
     return argv, env
 
 

@@ -13,11 +13,14 @@ from collections.abc import Callable
 from typing import Any
 
 from celery import Task, signals
+from kombu.transport import TRANSPORT_ALIASES
 from tenant_schemas_celery.app import CeleryApp
 
 from lapor.env import env_int
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lapor.settings")
+# The default broker, kombu's SQLAlchemy transport, made to survive a lost database connection.
+TRANSPORT_ALIASES["sqla"] = TRANSPORT_ALIASES["sqlalchemy"] = "lapor.sqla_broker:Transport"
 
 # Seconds between SLA scans (one query over the public deadline index, whatever the tenant count).
 # Read here, not from django.conf.settings: this module is imported while the settings load.

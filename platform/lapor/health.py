@@ -1,4 +1,4 @@
-"""`/healthz` (process up) and `/readyz` (database and broker reachable).
+"""`/healthz` (process up) and `/readyz` (database and broker reachable; the read replica's lag).
 
 Answered by a middleware placed before tenant selection: a probe must work on any host and
 must not need the database to find out which tenant the host belongs to.
@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from lapor import replica
 from lapor.env import redact_url
 
 
@@ -68,6 +69,9 @@ def readiness() -> tuple[int, dict[str, Any]]:
     body: dict[str, Any] = {"status": "fail" if failed else "ok", "failed": failed, "checks": checks}
     if "database" not in failed:
         body["worker_heartbeat_age_s"] = worker_heartbeat_age()
+    if replica.configured():
+        # Reported, never failed on: the pages that read from it fall back to the primary.
+        body["replica"] = replica.replica_status(fresh=True)
     return (503 if failed else 200), body
 
 

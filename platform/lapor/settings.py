@@ -55,7 +55,23 @@ if LAPOR_DB_POOLER_ADMIN_URL:
     env_url("LAPOR_DB_POOLER_ADMIN_URL", LAPOR_DB_POOLER_ADMIN_URL, schemes=("postgres", "postgresql"))
 _db["TEST"] = {"NAME": env_str("LAPOR_TEST_DATABASE", f"test_{_db['NAME']}")}
 DATABASES = {"default": _db}
-DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
+# A streaming standby the read-only pages read from (lapor.replica; docs/ha.md). Optional.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL").strip()
+if DATABASE_REPLICA_URL:
+    env_url("DATABASE_REPLICA_URL", DATABASE_REPLICA_URL, schemes=("postgres", "postgresql", "pgsql"))
+    _replica = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=_db["CONN_MAX_AGE"])
+    _replica["ENGINE"] = "lapor.db"
+    _replica.setdefault("OPTIONS", {})["connect_timeout"] = env_int(
+        "LAPOR_REPLICA_CONNECT_TIMEOUT", 2, minimum=1, maximum=60
+    )
+    _replica["CONN_HEALTH_CHECKS"] = True
+    _replica["TEST"] = {"MIRROR": "default"}  # tests read the test database through it
+    DATABASES["replica"] = _replica
+# Read from the primary instead when the replica is further behind than this, or unreachable;
+# its state is measured at most this often per process.
+LAPOR_REPLICA_MAX_LAG_SECONDS = env_int("LAPOR_REPLICA_MAX_LAG_SECONDS", 30, minimum=0)
+LAPOR_REPLICA_CHECK_SECONDS = env_int("LAPOR_REPLICA_CHECK_SECONDS", 5, minimum=0)
+DATABASE_ROUTERS = ("lapor.replica.ReplicaRouter", "django_tenants.routers.TenantSyncRouter")
 
 # --- tenancy ----------------------------------------------------------------------------------
 TENANT_MODEL = "tenants.Pemda"

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role
 from agencies.models import Unit
 from complaints.access import Caller
+from lapor.replica import replica_reads
 from performance.selectors import (
     MIN_REPORTS,
     Period,
@@ -149,6 +150,7 @@ def _page_rows(figures: list[UnitFigures], period: Period, base: dict[str, str])
     return rows
 
 
+@replica_reads
 @console_view
 def kinerja(request: HttpRequest, caller: Caller) -> HttpResponse:
     _reader(caller)

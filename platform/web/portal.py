@@ -40,6 +40,7 @@ from complaints.selectors import (
 )
 from complaints.tracking import tracking_id_normalize
 from lapor.errors import AccessDenied, InvalidTransition
+from lapor.replica import replica_reads
 from lapor.throttles import intake_wait
 from tenants.regions import Place, kecamatan_of, place_names_like, region_get, village_by_name, villages_of
 from web.forms import Errors, form_data, service_errors, validated
@@ -404,6 +405,7 @@ def _parse_cursor(raw: str) -> tuple[datetime, int] | None:
         return None
 
 
+@replica_reads
 @require_GET
 def pantau(request: HttpRequest) -> HttpResponse:
     """Public monitoring, newest first. Pages are addressed by the last report seen (keyset), so

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
+from lapor.replica import replica_reads
 from performance.selectors import Period, PeriodError
 from web.opendata.formats import (
     DEFAULT_MONTHS,
@@ -157,16 +158,19 @@ def _catalog(request: HttpRequest) -> Catalog:
     return pemda_catalog(request.tenant)  # type: ignore[attr-defined]
 
 
+@replica_reads
 @require_safe
 def data_page(request: HttpRequest) -> HttpResponse:
     return opendata_page(request, _catalog(request))
 
 
+@replica_reads
 @require_safe
 def data_descriptor(request: HttpRequest) -> HttpResponse:
     return opendata_descriptor(request, _catalog(request))
 
 
+@replica_reads
 @require_safe
 def data_resource(request: HttpRequest, name: str, fmt: str) -> HttpResponse:
     return opendata_resource(request, _catalog(request), name, fmt)

@@ -1,0 +1,37 @@
+"""kombu's SQLAlchemy transport (the default broker, on the platform's PostgreSQL), able to go on
+after the database connection is lost.
+
+kombu's `Channel._get` polls inside a session and commits in a `finally`. When the connection dies
+(a PostgreSQL restart, a failover to another member) the query fails, the commit then fails too,
+and the session refuses every later statement until it is rolled back, which nothing does: the
+worker goes on polling and never consumes again. Here a failed poll rolls the session back and
+counts as "no message now"; the next poll, a moment later, connects again (to the new primary
+behind a multi-host DATABASE_URL, docs/ha.md). Registered for the `sqla` and `sqlalchemy`
+schemes by lapor.celery.
+"""
+
+from __future__ import annotations
+
+import logging
+from queue import Empty
+from typing import Any
+
+from kombu.transport import sqlalchemy as kombu_sqla
+
+logger = logging.getLogger(__name__)
+
+
+class Channel(kombu_sqla.Channel):
+    def _get(self, queue: Any, timeout: Any = None) -> Any:
+        try:
+            return super()._get(queue)
+        except Empty:
+            raise
+        except Exception as exc:
+            self.session.rollback()
+            logger.warning("broker poll of %s failed, polling again: %s", queue, str(exc).strip().splitlines()[0])
+            raise Empty() from exc
+
+
+class Transport(kombu_sqla.Transport):
+    Channel = Channel
