@@ -12,6 +12,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from amqp.exceptions import PreconditionFailed
 from celery import Task
 from tenant_schemas_celery.app import CeleryApp
 
@@ -25,7 +26,8 @@ SLA_SCAN_SECONDS = env_int("LAPOR_SLA_SCAN_SECONDS", 60, minimum=5)
 # Seconds between outbox sweeps (sync/): re-sends what the broker lost.
 SYNC_SWEEP_SECONDS = env_int("LAPOR_SYNC_SWEEP_SECONDS", 5, minimum=1)
 
-app = CeleryApp("lapor")
+# lapor.broker: quorum queues with dead-letter queues on RabbitMQ.
+app = CeleryApp("lapor", amqp="lapor.broker:LaporAMQP")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.update(
     task_acks_late=True,
@@ -113,5 +115,13 @@ def broker_prepare(*queues: str) -> list[str]:
         channel = conn.default_channel
         for name in declared:
             queue = app.amqp.queues.get(name) or app.amqp.queues.new_missing(name)
-            queue.bind(channel).declare()
+            try:
+                queue.bind(channel).declare()
+            except PreconditionFailed as exc:
+                # RabbitMQ refuses to change a queue's type or arguments in place.
+                raise RuntimeError(
+                    f"queue {name!r} exists on the broker with other arguments ({exc}); drain and delete it"
+                    " (rabbitmqctl delete_queue) so it can be declared again as a quorum queue with its"
+                    " dead-letter queue, or set LAPOR_BROKER_QUORUM_QUEUES=0"
+                ) from exc
     return declared

@@ -274,11 +274,28 @@ SPECTACULAR_SETTINGS = {
 _default_broker = "sqla+" + DATABASE_URL.replace("postgres://", "postgresql+psycopg2://", 1).replace(
     "postgresql://", "postgresql+psycopg2://", 1
 )
-CELERY_BROKER_URL = env_url(
-    "CELERY_BROKER_URL",
-    _default_broker,
-    schemes=("amqp", "amqps", "pyamqp", "redis", "rediss", "sqla+postgresql+psycopg2", "sqla+postgresql"),
+_BROKER_SCHEMES = ("amqp", "amqps", "pyamqp", "redis", "rediss", "sqla+postgresql+psycopg2", "sqla+postgresql")
+# Several RabbitMQ nodes of one cluster, `;`-separated, are tried in turn (kombu's failover).
+CELERY_BROKER_URL = ";".join(
+    env_url("CELERY_BROKER_URL", part, schemes=_BROKER_SCHEMES)
+    for part in (env_str("CELERY_BROKER_URL").strip() or _default_broker).split(";")
+    if part.strip()
 )
+# RabbitMQ: quorum queues with dead-letter queues, publisher confirms (lapor.broker).
+BROKER_IS_RABBITMQ = all(p.split("://", 1)[0] in ("amqp", "amqps", "pyamqp") for p in CELERY_BROKER_URL.split(";"))
+LAPOR_BROKER_QUORUM = BROKER_IS_RABBITMQ and env_bool("LAPOR_BROKER_QUORUM_QUEUES", True)
+# Deliveries of one message (first + redeliveries) before a quorum queue dead-letters it.
+LAPOR_BROKER_DELIVERY_LIMIT = env_int("LAPOR_BROKER_DELIVERY_LIMIT", 20, minimum=1, maximum=1000)
+if BROKER_IS_RABBITMQ:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"confirm_publish": True}
+if LAPOR_BROKER_QUORUM:
+    # The default queue's exchange is a topic exchange, so native delayed delivery (countdowns) reaches it.
+    CELERY_TASK_DEFAULT_EXCHANGE_TYPE = "topic"
+    CELERY_TASK_DEFAULT_QUEUE_TYPE = "quorum"
+    CELERY_TASK_CREATE_MISSING_QUEUE_TYPE = "quorum"
+    CELERY_TASK_CREATE_MISSING_QUEUE_EXCHANGE_TYPE = "topic"
+    CELERY_WORKER_DETECT_QUORUM_QUEUES = True
+    CELERY_BROKER_NATIVE_DELAYED_DELIVERY_QUEUE_TYPE = "quorum"
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or (REDIS_URL or "db+" + _default_broker.removeprefix("sqla+"))
 # Deployments (or test runs) sharing one broker keep their tasks apart with a queue of their own.
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
