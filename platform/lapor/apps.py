@@ -6,3 +6,8 @@ class LaporConfig(AppConfig):
 
     name = "lapor"
     verbose_name = "Platform LAPOR!"
+
+    def ready(self) -> None:
+        from lapor.logs import configure_structlog
+
+        configure_structlog()

@@ -114,7 +114,7 @@ class LaporAMQP(AMQP):  # type: ignore[misc]
 
     queues_cls = LaporQueues
 
-    def Queues(self, queues: Any, *args: Any, **kwargs: Any) -> Queues:  # noqa: N802 - Celery's name
+    def Queues(self, queues: Any, *args: Any, **kwargs: Any) -> Queues:
         quorum = _quorum_enabled(self.app)
         conf = self.app.conf
         if quorum and not queues and conf.task_default_queue:

@@ -13,10 +13,11 @@ from collections.abc import Callable
 from typing import Any
 
 from amqp.exceptions import PreconditionFailed
-from celery import Task
+from celery import Task, signals
 from tenant_schemas_celery.app import CeleryApp
 
 from lapor.env import env_int
+from lapor.metrics import connect_celery_signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lapor.settings")
 
@@ -55,6 +56,23 @@ app.conf.update(
     },
 )
 app.autodiscover_tasks()
+
+
+@signals.setup_logging.connect
+def _logging_from_settings(loglevel: Any = None, **_: Any) -> None:
+    """Workers and beat log as every other process does (settings.LOGGING: JSON lines, lapor.logs)."""
+    import logging
+    import logging.config
+
+    from django.conf import settings
+
+    logging.config.dictConfig(settings.LOGGING)
+    if loglevel:
+        logging.getLogger().setLevel(loglevel)
+
+
+# Task counts and the request id that travels with each task (lapor.metrics, lapor.logs).
+connect_celery_signals()
 
 
 class MissingTenantError(RuntimeError):

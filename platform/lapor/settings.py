@@ -108,6 +108,8 @@ TENANT_APPS = [
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
 MIDDLEWARE = [
+    # Request id (X-Request-ID) and the request counted for Prometheus (lapor.metrics), in both lanes.
+    "lapor.metrics.RequestMiddleware",
     "lapor.health.HealthCheckMiddleware",
     "tenants.middleware.CachedTenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -436,10 +438,25 @@ else:
 LAPOR_NOTIFICATION_QUEUE = env_str("LAPOR_NOTIFICATION_QUEUE")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "LAPOR! <no-reply@lapor.localhost>")
 
+# --- observability (lapor.metrics, lapor.logs) -----------------------------------------------------
+# /metrics on the hub's host: to these addresses (not through a proxy) or with this bearer token.
+LAPOR_METRICS_TOKEN = env_str("LAPOR_METRICS_TOKEN").strip()
+LAPOR_METRICS_ALLOWED_ADDRESSES = env_list("LAPOR_METRICS_ALLOWED_ADDRESSES", ["127.0.0.1/32", "::1/128"])
+# Figures read from the database at scrape time (one collector per owner, by dotted path).
+LAPOR_METRICS_COLLECTORS = ["sync.collectors.SyncCollector", "deadlines.collectors.DeadlineCollector"]
+# A Celery worker on a host without the web tier serves its own metrics here (0: not served).
+LAPOR_WORKER_METRICS_PORT = env_int("LAPOR_WORKER_METRICS_PORT", 0, minimum=0, maximum=65535)
+LAPOR_WORKER_METRICS_ADDRESS = env_str("LAPOR_WORKER_METRICS_ADDRESS", "127.0.0.1")
+# JSON lines (default) or aligned text for a terminal ("console").
+LAPOR_LOG_FORMAT = env_str("LAPOR_LOG_FORMAT", "json").strip().lower()
+if LAPOR_LOG_FORMAT not in ("json", "console"):
+    raise ImproperlyConfigured(f"LAPOR_LOG_FORMAT must be json or console, got {LAPOR_LOG_FORMAT!r}")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"structured": {"()": "lapor.logs.formatter", "fmt": LAPOR_LOG_FORMAT}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
     "root": {"handlers": ["console"], "level": env_str("LAPOR_LOG_LEVEL", "INFO").upper()},
     # axes logs every failed login at INFO; the failures are kept in its tables (AccessAttempt, AccessFailureLog).
     "loggers": {"django.db.backends": {"level": "INFO"}, "axes": {"level": "WARNING"}},

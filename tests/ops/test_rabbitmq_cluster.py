@@ -98,9 +98,9 @@ def test_the_queue_leader_dies_while_referrals_and_notifications_flow(
     )  # fmt: skip
 
     def file_and_refer(i: int) -> str:
-        tid = federation.submit(
-            title=f"Drainase tersumbat di Jawa Barat {i}", reporter_email=f"warga{i}@example.id"
-        )["tracking_id"]
+        tid = federation.submit(title=f"Drainase tersumbat di Jawa Barat {i}", reporter_email=f"warga{i}@example.id")[
+            "tracking_id"
+        ]
         assert federation.refer(tid, target_code="32") == 200
         return tid
 
@@ -125,8 +125,10 @@ def test_the_queue_leader_dies_while_referrals_and_notifications_flow(
         )
         referrals_done = time.monotonic() - killed_at
         wait_for(
-            lambda: (rows := _notifications(deployment, tids))
-            and all(status in ("sent", "skipped") for _tid, _event, status, _a in rows),
+            lambda: (
+                (rows := _notifications(deployment, tids))
+                and all(status in ("sent", "skipped") for _tid, _event, status, _a in rows)
+            ),
             timeout=180,
             what="every notification sent",
         )
@@ -147,9 +149,7 @@ def test_the_queue_leader_dies_while_referrals_and_notifications_flow(
              " app.send_task('lapor.tests.no_such_task', headers={'_schema_name': 'public'})"],
             env=deployment.env, cwd=REPO, check=True,
         )  # fmt: skip
-        wait_for(
-            lambda: _messages(cluster, survivor, f"{QUEUE}.dead") >= 1, timeout=60, what="the dead letter"
-        )
+        wait_for(lambda: _messages(cluster, survivor, f"{QUEUE}.dead") >= 1, timeout=60, what="the dead letter")
         print(
             f"\nkilled {leader} (leader of {QUEUE!r}); new leader {new_leader};"
             f" {len(tids)} referrals applied once each {referrals_done:.1f} s after the kill;"
