@@ -66,7 +66,7 @@ class QuorumQueue(Queue):  # type: ignore[misc]
     """
 
     def declare(self, nowait: bool = False, channel: Any = None) -> str:
-        if not self.no_declare:
+        if not getattr(self, "no_declare", False):
             dlx_name, dlq_name = dead_letter_names(self.name)
             channel = channel or self.channel
             dlx = Exchange(dlx_name, type="fanout", durable=True)

@@ -56,7 +56,15 @@ from prometheus_client import (
 )
 from prometheus_client.registry import Collector
 
-from lapor.logs import REQUEST_ID, REQUEST_ID_HEADER, TASK_HEADER, bind_task, current_request_id, request_id_from, unbind
+from lapor.logs import (
+    REQUEST_ID,
+    REQUEST_ID_HEADER,
+    TASK_HEADER,
+    bind_task,
+    current_request_id,
+    request_id_from,
+    unbind,
+)
 
 MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)

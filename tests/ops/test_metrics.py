@@ -66,9 +66,7 @@ def test_requests_are_counted_by_route_status_and_pemda(jakarta: Pemda, bekasi: 
     assert delta(route="metrics", status="200", pemda="public") >= 1
 
 
-def test_metrics_are_served_on_the_hub_host_to_loopback_or_a_bearer_token(
-    jakarta: Pemda, settings: Any
-) -> None:
+def test_metrics_are_served_on_the_hub_host_to_loopback_or_a_bearer_token(jakarta: Pemda, settings: Any) -> None:
     client = Client()
     assert client.get("/metrics", HTTP_HOST="localhost").status_code == 200
     # A Pemda's host has no such page.
@@ -92,8 +90,8 @@ def test_sync_and_sla_figures_are_read_from_the_database_at_scrape_time(jakarta:
         attempts=10, created_at=now - timedelta(hours=2), **common,
     )  # fmt: skip
     OutboxMessage.objects.create(
-        recipient="kl-uji", to_party="kl-uji", referral_key=f"r-{uuid.uuid4().hex}", created_at=now - timedelta(minutes=5),
-        **common,
+        recipient="kl-uji", to_party="kl-uji", referral_key=f"r-{uuid.uuid4().hex}",
+        created_at=now - timedelta(minutes=5), **common,
     )  # fmt: skip
     DueDeadline.objects.create(
         schema_name="pemda_31", report_id=987654, kind=DeadlineKind.VERIFY, due_at=now - timedelta(days=1),
