@@ -128,3 +128,36 @@ class LaporAMQP(AMQP):  # type: ignore[misc]
         made = super().Queues(queues, *args, **kwargs)
         made.quorum = quorum
         return made
+
+
+class BrokerDeadLetterCollector:
+    """`lapor_broker_dead_letters{queue}`: messages in each Celery queue's dead-letter queue, read at
+    scrape time (settings.LAPOR_METRICS_COLLECTORS) by a passive declare on RabbitMQ; nothing on
+    other brokers, and nothing (not an error) while the broker cannot be reached."""
+
+    def collect(self) -> Any:
+        from django.conf import settings
+        from prometheus_client.core import GaugeMetricFamily
+
+        from lapor.celery import app
+
+        if not _quorum_enabled(app):
+            return
+        family = GaugeMetricFamily(
+            "lapor_broker_dead_letters", "Messages in a Celery queue's dead-letter queue (RabbitMQ)", labels=["queue"]
+        )
+        names = [app.conf.task_default_queue, settings.LAPOR_NOTIFICATION_QUEUE]
+        try:
+            with app.connection_for_write() as conn:
+                conn.ensure_connection(max_retries=1, timeout=settings.CELERY_BROKER_CONNECT_TIMEOUT)
+                channel = conn.channel()
+                try:
+                    for name in dict.fromkeys(n for n in names if n):
+                        _dlx, dlq = dead_letter_names(name)
+                        declared = channel.queue_declare(queue=dlq, passive=True)
+                        family.add_metric([name], declared.message_count)
+                finally:
+                    channel.close()
+        except Exception:  # broker down, or a queue not declared yet: the figure is absent
+            return
+        yield family

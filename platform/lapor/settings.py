@@ -443,7 +443,11 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "LAPOR! <no-reply@lapor.local
 LAPOR_METRICS_TOKEN = env_str("LAPOR_METRICS_TOKEN").strip()
 LAPOR_METRICS_ALLOWED_ADDRESSES = env_list("LAPOR_METRICS_ALLOWED_ADDRESSES", ["127.0.0.1/32", "::1/128"])
 # Figures read from the database at scrape time (one collector per owner, by dotted path).
-LAPOR_METRICS_COLLECTORS = ["sync.collectors.SyncCollector", "deadlines.collectors.DeadlineCollector"]
+LAPOR_METRICS_COLLECTORS = [
+    "sync.collectors.SyncCollector",
+    "deadlines.collectors.DeadlineCollector",
+    "lapor.broker.BrokerDeadLetterCollector",
+]
 # A Celery worker on a host without the web tier serves its own metrics here (0: not served).
 LAPOR_WORKER_METRICS_PORT = env_int("LAPOR_WORKER_METRICS_PORT", 0, minimum=0, maximum=65535)
 LAPOR_WORKER_METRICS_ADDRESS = env_str("LAPOR_WORKER_METRICS_ADDRESS", "127.0.0.1")

@@ -149,6 +149,10 @@ def test_the_queue_leader_dies_while_referrals_and_notifications_flow(
             env=deployment.env, cwd=REPO, check=True,
         )  # fmt: skip
         wait_for(lambda: _messages(cluster, survivor, f"{QUEUE}.dead") >= 1, timeout=60, what="the dead letter")
+        # ...and the hub's /metrics says so (lapor.broker.BrokerDeadLetterCollector), for the alert rule.
+        status, text = deployment.call("GET", "/metrics", host="localhost")
+        assert status == 200
+        assert f'lapor_broker_dead_letters{{queue="{QUEUE}"}} 1.0' in text
         print(
             f"\nkilled {leader} (leader of {QUEUE!r}); new leader {new_leader};"
             f" {len(tids)} referrals applied once each {referrals_done:.1f} s after the kill;"
