@@ -2,8 +2,9 @@
 
 Every process (gunicorn, Celery worker and beat, the sync sweeper, manage.py) logs through the
 standard library's `logging`, configured from settings.LOGGING; its formatter is structlog's
-`ProcessorFormatter`, which renders each record as JSON (`LAPOR_LOG_FORMAT=json`, the default)
-or as aligned text for a person at a terminal (`LAPOR_LOG_FORMAT=console`).
+`ProcessorFormatter`, which renders each record as JSON (`LAPOR_LOG_FORMAT=json`, the default
+when `LAPOR_LOCAL=0`) or as aligned text for a person at a terminal (`LAPOR_LOG_FORMAT=console`,
+the default of `make run`).
 
 Two fields are added to every line:
 

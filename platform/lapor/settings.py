@@ -451,8 +451,8 @@ LAPOR_METRICS_COLLECTORS = [
 # A Celery worker on a host without the web tier serves its own metrics here (0: not served).
 LAPOR_WORKER_METRICS_PORT = env_int("LAPOR_WORKER_METRICS_PORT", 0, minimum=0, maximum=65535)
 LAPOR_WORKER_METRICS_ADDRESS = env_str("LAPOR_WORKER_METRICS_ADDRESS", "127.0.0.1")
-# JSON lines (default) or aligned text for a terminal ("console").
-LAPOR_LOG_FORMAT = env_str("LAPOR_LOG_FORMAT", "json").strip().lower()
+# JSON lines (production's default) or aligned text for a person at a terminal (`make run`'s default).
+LAPOR_LOG_FORMAT = env_str("LAPOR_LOG_FORMAT", "console" if env_bool("LAPOR_LOCAL", True) else "json").strip().lower()
 if LAPOR_LOG_FORMAT not in ("json", "console"):
     raise ImproperlyConfigured(f"LAPOR_LOG_FORMAT must be json or console, got {LAPOR_LOG_FORMAT!r}")
 
