@@ -19,6 +19,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -171,3 +172,30 @@ def _messages(cluster: RabbitCluster, via: Any, queue: str) -> int:
         if name == queue:
             return int(count)
     return 0
+
+
+def test_a_classic_queue_left_by_an_older_release_is_named_not_silently_kept(
+    cluster: RabbitCluster, deployment: Deployment
+) -> None:
+    from kombu import Connection, Queue
+
+    legacy = f"legacy-{uuid.uuid4().hex[:6]}"
+    node = next(n for n in cluster.nodes if n.process is not None)  # the first test killed one
+    with Connection(node.url) as conn:
+        Queue(legacy, routing_key=legacy, durable=True).bind(conn.default_channel).declare()
+    done = subprocess.run(
+        [sys.executable, str(REPO / "manage.py"), "broker_prepare", legacy],
+        env=deployment.env, cwd=REPO, capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode != 0
+    assert legacy in done.stderr and "rabbitmqctl delete_queue" in done.stderr
+    # Deleted as the message says, it is declared again as a quorum queue with its dead-letter queue.
+    node.ctl("delete_queue", legacy)
+    done = subprocess.run(
+        [sys.executable, str(REPO / "manage.py"), "broker_prepare", legacy],
+        env=deployment.env, cwd=REPO, capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    out = node.ctl("list_queues", "-q", "--no-table-headers", "name", "type")
+    types = dict(line.split("\t")[:2] for line in out.splitlines() if "\t" in line)
+    assert types[legacy] == "quorum" and types[f"{legacy}.dead"] == "quorum"
