@@ -14,6 +14,7 @@ seconds with a message naming the variable.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -157,6 +158,13 @@ def serve(server: EmbeddedPostgres | None, started_here: bool) -> int:
     bind = os.environ.get("LAPOR_BIND", f"127.0.0.1:{settings.PUBLIC_URL_PORT}")
     var = Path(settings.VAR_DIR)
     var.mkdir(parents=True, exist_ok=True)
+    # Prometheus counters of every process (gunicorn's workers, Celery's), added up at /metrics
+    # (lapor.metrics); emptied at each start, as prometheus-client's multiprocess mode requires.
+    if not env.get("PROMETHEUS_MULTIPROC_DIR"):
+        metrics_dir = var / "metrics"
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        metrics_dir.mkdir()
+        env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
     commands = {
         "web": [
             str(BIN / "gunicorn"),

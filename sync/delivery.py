@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from lapor.logs import current_request_id, request_bound
 from sync.batch import batch_deliver
 from sync.handlers import SenderRefused
 from sync.models import OutboxMessage, OutboxStatus, Peer
@@ -49,7 +50,15 @@ def outbox_deliver(*, message_id: str | uuid.UUID) -> str:
 
 
 def _deliver_locked(message: OutboxMessage) -> str:
-    """Send a message whose row the caller holds locked; record the outcome on the row."""
+    """Send a message whose row the caller holds locked; record the outcome on the row.
+
+    Logged under the request id of the work that wrote it (lapor.logs), in a worker or the sweeper.
+    """
+    with request_bound(message.request_id or current_request_id()):
+        return _deliver_logged(message)
+
+
+def _deliver_logged(message: OutboxMessage) -> str:
     try:
         with transaction.atomic():
             outcome = transport_send(message)

@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
+from structlog.contextvars import bound_contextvars
 
 from sync.envelope import EnvelopeError
 from sync.handlers import AT_HUB, AT_PEMDA, Handler, SenderRefused, UnknownKind, handler_for
@@ -87,12 +88,16 @@ def inbox_apply(*, message: dict[str, Any], sender: str) -> str:
     handler, pemda = receiving_handler(message)
     if not _claim(message, sender):
         return "duplicate"
-    with tenant_context(pemda) if pemda is not None else nullcontext():
-        try:
-            handler.authorize(message=message, sender=sender)
-        except SenderRefused as exc:
-            refusal_logged(exc, sender=sender, message=message)
-            raise
-        outcome = handler.apply(message=message, sender=sender)
+    request_id = message.get("request_id")
+    # The sender's request id (lapor.logs) while the message is applied, here or at another deployment.
+    with bound_contextvars(request_id=request_id) if isinstance(request_id, str) and request_id else nullcontext():
+        with tenant_context(pemda) if pemda is not None else nullcontext():
+            try:
+                handler.authorize(message=message, sender=sender)
+            except SenderRefused as exc:
+                refusal_logged(exc, sender=sender, message=message)
+                raise
+            outcome = handler.apply(message=message, sender=sender)
+            logger.info("sync: %s %s from %s applied: %s", message["kind"], message["id"], sender, outcome)
     InboxMessage.objects.filter(message_id=message["id"]).update(outcome=outcome[:40])
     return outcome

@@ -81,6 +81,9 @@ class OutboxMessage(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField()
     delivered_at = models.DateTimeField(null=True, blank=True)
+    # The request (or task) that wrote it (lapor.logs): the receiver's log lines carry it too.
+    # db_default: code of the previous release, still running during an upgrade, inserts without it.
+    request_id = models.CharField(max_length=64, blank=True, default="", db_default="")
 
     class Meta:
         verbose_name = _("pesan keluar")

@@ -12,6 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from lapor.logs import current_request_id
 from sync.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -65,12 +66,14 @@ def outbox_write(
         body=body,
         next_attempt_at=now,
         created_at=now,
+        request_id=current_request_id(),
     )
     buffer = getattr(_local, "buffer", None)
     if buffer is not None:
         buffer.append(message)
     else:
         message.save(force_insert=True)
+    logger.info("sync: %s %s for %s written", message.kind, message.id, recipient)
     if QUEUE_ON_COMMIT:
         message_id = str(message.id)
         transaction.on_commit(lambda: _queue(message_id))

@@ -35,6 +35,8 @@ def envelope_of(message: OutboxMessage) -> dict[str, Any]:
         "version": message.version,
         "sent_at": message.created_at.isoformat(),
         "body": message.body,
+        # Optional in schema version 1: where the message began, for the receiver's logs.
+        **({"request_id": message.request_id} if message.request_id else {}),
     }
 
 
@@ -51,6 +53,8 @@ def _http_send(peer: Peer, message: OutboxMessage) -> str:
     body = json.dumps(envelope_of(message), separators=(",", ":")).encode()
     headers = {
         "Content-Type": "application/json",
+        # The receiving deployment's request middleware logs under the message's request id.
+        **({"X-Request-ID": message.request_id} if message.request_id else {}),
         **sign_headers(self_code=settings.LAPOR_SYNC_NAME, key=signing_key(peer), body=body),
     }
     request = urllib.request.Request(peer.inbox_url, data=body, headers=headers, method="POST")  # noqa: S310

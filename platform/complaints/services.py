@@ -60,6 +60,7 @@ from deadlines.services import deadline_advance, deadline_clear, deadline_set
 from lapor.crypto import decrypt, encrypt
 from lapor.errors import InvalidTransition
 from lapor.lookup import email_hash, nik_hash, phone_hash
+from lapor.metrics import SLA_BREACHES
 from tenants.context import current_schema
 
 VERIFY_DAYS = 3
@@ -658,6 +659,9 @@ def sla_advance(*, deadline: DueDeadline) -> str:
             "escalation_level": level,
         },
     )
+    if _created:
+        schema, kind = current_schema(), str(deadline.kind)
+        transaction.on_commit(lambda: SLA_BREACHES.labels(schema, kind).inc())
     if breach.escalation_level != level:
         breach.escalation_level = level
         breach.save(update_fields=["escalation_level"])

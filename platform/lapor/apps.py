@@ -9,3 +9,6 @@ class LaporConfig(AppConfig):
 
     def ready(self) -> None:
         from lapor import pooler  # noqa: F401 - registers the pool-mode system check
+        from lapor.logs import configure_structlog
+
+        configure_structlog()

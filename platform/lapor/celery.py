@@ -12,11 +12,13 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from amqp.exceptions import PreconditionFailed
 from celery import Task, signals
 from kombu.transport import TRANSPORT_ALIASES
 from tenant_schemas_celery.app import CeleryApp
 
 from lapor.env import env_int
+from lapor.metrics import connect_celery_signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lapor.settings")
 # The default broker, kombu's SQLAlchemy transport, made to survive a lost database connection.
@@ -28,7 +30,8 @@ SLA_SCAN_SECONDS = env_int("LAPOR_SLA_SCAN_SECONDS", 60, minimum=5)
 # Seconds between outbox sweeps (sync/): re-sends what the broker lost.
 SYNC_SWEEP_SECONDS = env_int("LAPOR_SYNC_SWEEP_SECONDS", 5, minimum=1)
 
-app = CeleryApp("lapor")
+# lapor.broker: quorum queues with dead-letter queues on RabbitMQ.
+app = CeleryApp("lapor", amqp="lapor.broker:LaporAMQP")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.update(
     task_acks_late=True,
@@ -56,6 +59,23 @@ app.conf.update(
     },
 )
 app.autodiscover_tasks()
+
+
+@signals.setup_logging.connect
+def _logging_from_settings(loglevel: Any = None, **_: Any) -> None:
+    """Workers and beat log as every other process does (settings.LOGGING: JSON lines, lapor.logs)."""
+    import logging
+    import logging.config
+
+    from django.conf import settings
+
+    logging.config.dictConfig(settings.LOGGING)
+    if loglevel:
+        logging.getLogger().setLevel(loglevel)
+
+
+# Task counts and the request id that travels with each task (lapor.metrics, lapor.logs).
+connect_celery_signals()
 
 
 class MissingTenantError(RuntimeError):
@@ -116,7 +136,15 @@ def broker_prepare(*queues: str) -> list[str]:
         channel = conn.default_channel
         for name in declared:
             queue = app.amqp.queues.get(name) or app.amqp.queues.new_missing(name)
-            queue.bind(channel).declare()
+            try:
+                queue.bind(channel).declare()
+            except PreconditionFailed as exc:
+                # RabbitMQ refuses to change a queue's type or arguments in place.
+                raise RuntimeError(
+                    f"queue {name!r} exists on the broker with other arguments ({exc}); drain and delete it"
+                    " (rabbitmqctl delete_queue) so it can be declared again as a quorum queue with its"
+                    " dead-letter queue, or set LAPOR_BROKER_QUORUM_QUEUES=0"
+                ) from exc
     return declared
 
 

@@ -93,7 +93,9 @@ def env_url(name: str, default: str, *, schemes: tuple[str, ...]) -> str:
 
 
 def _redact(url: str) -> str:
-    """Hide a password in a URL so error messages never print credentials."""
+    """Hide a password in a URL (or a `;`-separated list of them) so error messages never print credentials."""
+    if ";" in url:
+        return ";".join(_redact(part) for part in url.split(";"))
     try:
         parts = urlsplit(url)
     except ValueError:

@@ -133,6 +133,8 @@ TENANT_APPS = [
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
 MIDDLEWARE = [
+    # Request id (X-Request-ID) and the request counted for Prometheus (lapor.metrics), in both lanes.
+    "lapor.metrics.RequestMiddleware",
     "lapor.health.HealthCheckMiddleware",
     "tenants.middleware.CachedTenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -299,11 +301,28 @@ SPECTACULAR_SETTINGS = {
 _default_broker = "sqla+" + DATABASE_URL.replace("postgres://", "postgresql+psycopg2://", 1).replace(
     "postgresql://", "postgresql+psycopg2://", 1
 )
-CELERY_BROKER_URL = env_url(
-    "CELERY_BROKER_URL",
-    _default_broker,
-    schemes=("amqp", "amqps", "pyamqp", "redis", "rediss", "sqla+postgresql+psycopg2", "sqla+postgresql"),
+_BROKER_SCHEMES = ("amqp", "amqps", "pyamqp", "redis", "rediss", "sqla+postgresql+psycopg2", "sqla+postgresql")
+# Several RabbitMQ nodes of one cluster, `;`-separated, are tried in turn (kombu's failover).
+CELERY_BROKER_URL = ";".join(
+    env_url("CELERY_BROKER_URL", part, schemes=_BROKER_SCHEMES)
+    for part in (env_str("CELERY_BROKER_URL").strip() or _default_broker).split(";")
+    if part.strip()
 )
+# RabbitMQ: quorum queues with dead-letter queues, publisher confirms (lapor.broker).
+BROKER_IS_RABBITMQ = all(p.split("://", 1)[0] in ("amqp", "amqps", "pyamqp") for p in CELERY_BROKER_URL.split(";"))
+LAPOR_BROKER_QUORUM = BROKER_IS_RABBITMQ and env_bool("LAPOR_BROKER_QUORUM_QUEUES", True)
+# Deliveries of one message (first + redeliveries) before a quorum queue dead-letters it.
+LAPOR_BROKER_DELIVERY_LIMIT = env_int("LAPOR_BROKER_DELIVERY_LIMIT", 20, minimum=1, maximum=1000)
+if BROKER_IS_RABBITMQ:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"confirm_publish": True}
+if LAPOR_BROKER_QUORUM:
+    # The default queue's exchange is a topic exchange, so native delayed delivery (countdowns) reaches it.
+    CELERY_TASK_DEFAULT_EXCHANGE_TYPE = "topic"
+    CELERY_TASK_DEFAULT_QUEUE_TYPE = "quorum"
+    CELERY_TASK_CREATE_MISSING_QUEUE_TYPE = "quorum"
+    CELERY_TASK_CREATE_MISSING_QUEUE_EXCHANGE_TYPE = "topic"
+    CELERY_WORKER_DETECT_QUORUM_QUEUES = True
+    CELERY_BROKER_NATIVE_DELAYED_DELIVERY_QUEUE_TYPE = "quorum"
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or (REDIS_URL or "db+" + _default_broker.removeprefix("sqla+"))
 # Deployments (or test runs) sharing one broker keep their tasks apart with a queue of their own.
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
@@ -452,10 +471,29 @@ else:
 LAPOR_NOTIFICATION_QUEUE = env_str("LAPOR_NOTIFICATION_QUEUE")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "LAPOR! <no-reply@lapor.localhost>")
 
+# --- observability (lapor.metrics, lapor.logs) -----------------------------------------------------
+# /metrics on the hub's host: to these addresses (not through a proxy) or with this bearer token.
+LAPOR_METRICS_TOKEN = env_str("LAPOR_METRICS_TOKEN").strip()
+LAPOR_METRICS_ALLOWED_ADDRESSES = env_list("LAPOR_METRICS_ALLOWED_ADDRESSES", ["127.0.0.1/32", "::1/128"])
+# Figures read from the database at scrape time (one collector per owner, by dotted path).
+LAPOR_METRICS_COLLECTORS = [
+    "sync.collectors.SyncCollector",
+    "deadlines.collectors.DeadlineCollector",
+    "lapor.broker.BrokerDeadLetterCollector",
+]
+# A Celery worker on a host without the web tier serves its own metrics here (0: not served).
+LAPOR_WORKER_METRICS_PORT = env_int("LAPOR_WORKER_METRICS_PORT", 0, minimum=0, maximum=65535)
+LAPOR_WORKER_METRICS_ADDRESS = env_str("LAPOR_WORKER_METRICS_ADDRESS", "127.0.0.1")
+# JSON lines (production's default) or aligned text for a person at a terminal (`make run`'s default).
+LAPOR_LOG_FORMAT = env_str("LAPOR_LOG_FORMAT", "console" if env_bool("LAPOR_LOCAL", True) else "json").strip().lower()
+if LAPOR_LOG_FORMAT not in ("json", "console"):
+    raise ImproperlyConfigured(f"LAPOR_LOG_FORMAT must be json or console, got {LAPOR_LOG_FORMAT!r}")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"structured": {"()": "lapor.logs.formatter", "fmt": LAPOR_LOG_FORMAT}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
     "root": {"handlers": ["console"], "level": env_str("LAPOR_LOG_LEVEL", "INFO").upper()},
     # axes logs every failed login at INFO; the failures are kept in its tables (AccessAttempt, AccessFailureLog).
     "loggers": {"django.db.backends": {"level": "INFO"}, "axes": {"level": "WARNING"}},

@@ -8,8 +8,12 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from lapor.metrics import metrics_view
+
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Prometheus scrapes the hub host only (lapor.metrics: loopback or a bearer token).
+    path("metrics", metrics_view, name="metrics"),
     path("", include("accounts.urls")),
     path("api/v1/", include("citizens.urls")),
     # The hub describes its own routes (the default would be ROOT_URLCONF, a Pemda's).
