@@ -385,6 +385,9 @@ class AuditEvent(models.Model):
     report_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     action = models.CharField(max_length=40)
     data = models.JSONField(default=dict)
+    # Link format 2 (migration 0010): a random salt inside the digest of who acted and what they
+    # recorded, never shown; empty on events of format 1, written before.
+    salt = models.CharField(max_length=36, blank=True, default="")
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
 
