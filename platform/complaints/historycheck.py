@@ -89,8 +89,15 @@ class Outcome:
         self.problems.append(problem)
 
 
-def chain_verify(chain: dict[str, Any], statement: dict[str, Any]) -> Outcome:
-    """Recompute the report's events and the segment's links up to the signed checkpoint."""
+def chain_verify(
+    chain: dict[str, Any], statement: dict[str, Any], earlier: list[dict[str, Any]] | None = None
+) -> Outcome:
+    """Recompute the report's events and the segment's links up to the signed checkpoint.
+
+    `earlier`: other signed statements of the Pemda (signatures already checked); each whose
+    position the segment passes must hold its hash there too, so a history forked between two
+    checkpoints (rewritten, then grown past the old head) is found as well.
+    """
     out = Outcome()
     if chain.get("format") != CHAIN_FORMAT:
         out.fail(f"unknown chain format {chain.get('format')!r}")
@@ -131,6 +138,7 @@ def chain_verify(chain: dict[str, Any], statement: dict[str, Any]) -> Outcome:
     if not segment:
         out.fail("the Pemda served no chain segment")
         return out
+    passed = {int(one["position"]): one for one in earlier or [] if one.get("pemda") == statement.get("pemda")}
     current = str(segment["start_prev_hash"])
     seen_own = set()
     previous = 0
@@ -152,6 +160,10 @@ def chain_verify(chain: dict[str, Any], statement: dict[str, Any]) -> Outcome:
             seen_own.add(pos)
         else:
             current = link_hash(current, str(entry))
+        signed = passed.get(pos)
+        if signed is not None and signed["hash"] != current:
+            out.fail(f"the chain at #{pos} does not hold the hash the hub signed on {signed['day']}")
+            return out
     if previous != position:
         out.fail(f"the segment ends at #{previous}, the checkpoint is at #{position}")
         return out
@@ -203,15 +215,21 @@ def verify_report(tracking_id: str, *, pemda_url: str, hub_url: str, hub_key: st
     if not listing["checkpoints"]:
         out.fail("the hub holds no checkpoint of this Pemda yet")
         return out
-    latest = listing["checkpoints"][0]  # newest first
-    try:
-        statement = checkpoint_statement_verify(latest["statement"], latest["signature"], hub_key)
+    try:  # newest first
+        statements = [
+            checkpoint_statement_verify(c["statement"], c["signature"], hub_key) for c in listing["checkpoints"]
+        ]
     except ValueError as exc:
         out.fail(str(exc))
         return out
+    statement = statements[0]
     say(f"checkpoint of {statement['day']}: position #{statement['position']}, signature valid")
     chain = get_json(f"{base}?sampai={int(statement['position'])}")
-    out = chain_verify(chain, statement)
+    out = chain_verify(chain, statement, statements[1:])
+    if chain.get("segment"):
+        start = int(chain["segment"]["from"])
+        crossed = [s for s in statements[1:] if start <= int(s["position"])]
+        say(f"{len(crossed)} earlier checkpoint(s) inside the segment checked as well")
     for event in chain["events"]:
         pos = int(event["position"])
         mark = (

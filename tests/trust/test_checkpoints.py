@@ -322,6 +322,24 @@ def test_audit_verify_detects_a_superuser_rewrite_that_keeps_the_chain_consisten
     assert "checkpoints checked: 2, tampering detected: 1 Pemda" in out
 
 
+def test_a_history_rewritten_and_grown_past_the_signed_head_fails_the_check_at_the_older_checkpoint(
+    api: Api, cast: dict[str, Any], jakarta: Pemda
+) -> None:
+    report = api.submit()
+    api.submit()
+    _checkpoint(jakarta, DAY)
+    with tenant_context(jakarta):
+        target = AuditEvent.objects.filter(report_id=api.officer_id(report["tracking_id"])).order_by("id").first()
+        assert target is not None
+        _rewrite(target.pk, data={"rewritten": True})
+    api.submit()  # the forked chain grows past the old head: the hub signs its new head
+    _checkpoint(jakarta, DAY + timedelta(days=1))
+    assert not CheckpointAlarm.objects.exists() and AuditCheckpoint.objects.filter(pemda_code="31").count() == 2
+    page = api.get(f"/lacak/{report['tracking_id']}/riwayat/").content.decode()
+    assert "Riwayat TIDAK cocok dengan titik periksa hub." in page
+    assert f"does not hold the hash the hub signed on {DAY.isoformat()}" in page
+
+
 def test_the_identity_purge_keeps_the_chain_matching_its_checkpoints(
     api: Api, cast: dict[str, Any], jakarta: Pemda
 ) -> None:
