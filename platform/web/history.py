@@ -81,14 +81,15 @@ def lacak_riwayat(request: HttpRequest, tracking_id: str) -> HttpResponse:
         context["error"] = "unreachable"
     chain = report_chain(report=report, upto=0)
     if listing["checkpoints"]:
-        latest = listing["checkpoints"][0]
+        key = listing["key"]["public_key"]
         try:
-            statement = checkpoint_statement_verify(
-                latest["statement"], latest["signature"], listing["key"]["public_key"]
-            )
+            statements = [
+                checkpoint_statement_verify(one["statement"], one["signature"], key) for one in listing["checkpoints"]
+            ]
+            statement = statements[0]  # the latest; the earlier ones the segment passes are checked too
             chain = report_chain(report=report, upto=int(statement["position"]))
             context["checkpoint"] = statement
-            context["outcome"] = chain_verify(chain, statement)
+            context["outcome"] = chain_verify(chain, statement, statements[1:])
         except ValueError:
             context["error"] = "signature"
         except SegmentTooLong:

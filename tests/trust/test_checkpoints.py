@@ -328,10 +328,13 @@ def test_a_history_rewritten_and_grown_past_the_signed_head_fails_the_check_at_t
     report = api.submit()
     api.submit()
     _checkpoint(jakarta, DAY)
+    signed = AuditCheckpoint.objects.get(pemda_code="31", day=DAY)
+    report_id = api.officer_id(report["tracking_id"])
     with tenant_context(jakarta):
-        target = AuditEvent.objects.filter(report_id=api.officer_id(report["tracking_id"])).order_by("id").first()
-        assert target is not None
+        target = AuditEvent.objects.filter(report_id=report_id).order_by("id").first()
+        assert target is not None and target.pk < signed.position
         _rewrite(target.pk, data={"rewritten": True})
+        assert AuditEvent.objects.get(pk=signed.position).hash != signed.head_hash
     api.submit()  # the forked chain grows past the old head: the hub signs its new head
     _checkpoint(jakarta, DAY + timedelta(days=1))
     assert not CheckpointAlarm.objects.exists() and AuditCheckpoint.objects.filter(pemda_code="31").count() == 2
