@@ -15,6 +15,9 @@ import io
 import json
 import re
 import stat
+import subprocess
+import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -42,10 +45,11 @@ from sync.outbox import outbox_write
 from sync.parties import HUB
 from tenants.models import Pemda
 from tests.complaints.conftest import Api
-from tests.helpers import free_port
+from tests.helpers import REPO, free_port
 from tests.sync.conftest import drain
 
 DAY = date(2026, 12, 1)
+HISTORYCHECK = REPO / "platform" / "complaints" / "historycheck.py"
 
 
 @pytest.fixture(autouse=True)
@@ -316,6 +320,7 @@ def test_audit_verify_detects_a_superuser_rewrite_that_keeps_the_chain_consisten
         # The chain recomputes: the append-only trigger and the hash chain alone do not see it.
         assert audit_first_broken_link() is None
     ok, out = _audit_verify("pemda_31")
+    print(out)  # the figures: checkpoints checked, tampering detected
     assert not ok
     assert "pemda_31: ok" in out  # consistent in itself ...
     assert out.count("TAMPERED") == 2  # ... but neither signed head is in it any more
@@ -408,6 +413,24 @@ def _report_command(tracking_id: str, port: str) -> tuple[bool, str]:
     return True, out.getvalue()
 
 
+def _standalone(tracking_id: str, port: str) -> subprocess.CompletedProcess[str]:
+    script = (
+        "import runpy, sys\n"
+        f"sys.argv = ['historycheck.py', {tracking_id!r}, '--pemda', 'http://jabar.localhost:{port}',"
+        f" '--hub', 'http://localhost:{port}']\n"
+        "try:\n"
+        f"    runpy.run_path({str(HISTORYCHECK)!r}, run_name='__main__')\n"
+        "except SystemExit as exc:\n"
+        "    code = exc.code\n"
+        "print('django loaded:', any(m == 'django' or m.startswith('django.') for m in sys.modules))\n"
+        "sys.exit(code)\n"
+    )
+    # -I: no PYTHONPATH, no user site, the script's folder not on the path.
+    return subprocess.run(
+        [sys.executable, "-I", "-c", script], capture_output=True, text=True, timeout=120, cwd=tempfile.gettempdir()
+    )
+
+
 def test_the_verify_command_accepts_an_honest_history_and_refuses_a_rewritten_one(
     live_site: str, tenants_registry: dict[str, Pemda], _hub_key: Path
 ) -> None:
@@ -430,9 +453,14 @@ def test_the_verify_command_accepts_an_honest_history_and_refuses_a_rewritten_on
     assert _checkpoint(jabar, day) == "sent"
 
     ok, out = _report_command(filed[0], live_site)
+    print(out)
     assert ok, out
     assert "signature valid" in out and re.search(r"OK: \d+ event\(s\) are in the history the hub signed", out)
     assert "NOT verified" not in out
+    # The same check as the one file an outsider downloads: Python and cryptography, no Django.
+    alone = _standalone(filed[1], live_site)
+    assert alone.returncode == 0, alone.stdout + alone.stderr
+    assert "OK: " in alone.stdout and "django loaded: False" in alone.stdout
 
     with tenant_context(jabar):
         target = AuditEvent.objects.filter(report_id__isnull=False).order_by("id").first()
@@ -440,6 +468,7 @@ def test_the_verify_command_accepts_an_honest_history_and_refuses_a_rewritten_on
         before = _rewrite(target.pk, data={"rewritten": True})
     try:
         ok, out = _report_command(filed[0], live_site)
+        print(out)
         assert not ok, out
         assert "does NOT match" in out and "does not end in the hash the hub signed" in out
         verified, text = _audit_verify("pemda_32")
