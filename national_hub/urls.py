@@ -20,6 +20,7 @@ urlpatterns = [
     path("lapor/kelurahan/", web_portal.lapor_villages, name="hub-lapor-villages"),
     path("lapor/mirip/", portal.hub_lapor_similar, name="hub-lapor-similar"),
     path("lacak/", portal.hub_lacak, name="hub-lacak"),
+    path("verifikasi/", audit_views.verifikasi, name="hub-verifikasi"),
     path("data/", opendata.hub_data_page, name="hub-data"),
     path("data/datapackage.json", opendata.hub_data_descriptor, name="hub-data-descriptor"),
     path("data/<slug:name>.<str:fmt>", opendata.hub_data_resource, name="hub-data-resource"),

@@ -293,6 +293,15 @@ def test_the_report_page_shows_its_events_with_their_position_and_the_check_succ
     assert "Riwayat cocok dengan titik periksa hub." in checked
     assert checked.count("terverifikasi") == len(events)
 
+    # The hub's page checks it too, and lists every Pemda's latest checkpoint.
+    hub_page = Client(HTTP_HOST="localhost").get("/verifikasi/", {"pemda": "31", "id": report["tracking_id"]})
+    html = hub_page.content.decode()
+    assert hub_page.status_code == 200
+    assert f"Riwayat laporan {report['tracking_id']} cocok dengan titik periksa {DAY.isoformat()}" in html
+    assert "Provinsi DKI Jakarta" in html and "historycheck.py" in html
+    elsewhere = Client(HTTP_HOST="localhost").get("/verifikasi/", {"pemda": "99.99", "id": report["tracking_id"]})
+    assert "Pemda ini berjalan di deployment lain" in elsewhere.content.decode()
+
     # The chain served for it holds only digests of other reporters' events: nothing of theirs.
     chain = api.get(f"/api/v1/audit/reports/{report['tracking_id']}/chain/").json()
     text = json.dumps(chain)
