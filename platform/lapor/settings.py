@@ -323,7 +323,7 @@ LAPOR_HUB_SIGNING_KEY_GENERATE = env_bool("LAPOR_LOCAL", True)
 LAPOR_AUDIT_HUB_URL = env_str("LAPOR_AUDIT_HUB_URL", "").rstrip("/")
 LAPOR_AUDIT_CHECKPOINT_READER = "national_hub.checkpoints.checkpoints_published"
 # The longest chain segment a report's verification endpoint serves (events).
-LAPOR_AUDIT_SEGMENT_MAX = env_int("LAPOR_AUDIT_SEGMENT_MAX", 500000, minimum=1000)
+LAPOR_AUDIT_SEGMENT_MAX = env_int("LAPOR_AUDIT_SEGMENT_MAX", 100000, minimum=1000)
 # What each message kind does where it arrives, and who may send it: the owners' handlers
 # (sync.handlers). sync carries messages and imports none of these.
 LAPOR_SYNC_HANDLERS = {
