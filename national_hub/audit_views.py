@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -20,20 +21,34 @@ from tenants.models import Pemda
 from web.portal import site_root
 
 
+def _without_key() -> HttpResponse:
+    # A hub without its signing key (LAPOR_LOCAL=0 never makes one) signs and publishes nothing.
+    return JsonResponse({"detail": "the hub's signing key is not configured (LAPOR_HUB_SIGNING_KEY_FILE)"}, status=503)
+
+
 @require_GET
 def audit_key(request: HttpRequest) -> HttpResponse:
-    return JsonResponse(key_document())
+    try:
+        return JsonResponse(key_document())
+    except ImproperlyConfigured:
+        return _without_key()
 
 
 @require_GET
 def audit_checkpoints(request: HttpRequest) -> HttpResponse:
-    return JsonResponse({"key": key_document(), "pemda": checkpoints_overview()})
+    try:
+        return JsonResponse({"key": key_document(), "pemda": checkpoints_overview()})
+    except ImproperlyConfigured:
+        return _without_key()
 
 
 @require_GET
 def audit_checkpoints_of(request: HttpRequest, code: str) -> HttpResponse:
     """One Pemda's checkpoints, newest first (an unknown code has none)."""
-    return JsonResponse(checkpoints_published(code[:40]))
+    try:
+        return JsonResponse(checkpoints_published(code[:40]))
+    except ImproperlyConfigured:
+        return _without_key()
 
 
 @require_GET
@@ -56,7 +71,10 @@ def verifikasi(request: HttpRequest) -> HttpResponse:
     }
     pemda = local_pemda(code) if code else None
     if code and raw:
-        context.update(_check(pemda, code, raw))
+        try:
+            context.update(_check(pemda, code, raw))
+        except ImproperlyConfigured:
+            context["error"] = "no_checkpoint"
     if pemda is not None:
         context["pemda_url"] = site_root(request, _host_of(pemda))
     return render(

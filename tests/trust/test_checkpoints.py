@@ -170,6 +170,21 @@ def test_a_pemda_sends_its_chain_head_and_the_hub_signs_and_publishes_it(
         _verify(published["statement"].replace(head.hash, "0" * 64), published["signature"], key["public_key"])
 
 
+def test_a_production_hub_without_its_key_never_makes_one_and_publishes_nothing(
+    api: Api, jakarta: Pemda, settings: Any, _hub_key: Path
+) -> None:
+    settings.LAPOR_HUB_SIGNING_KEY_GENERATE = False  # LAPOR_LOCAL=0
+    api.submit()
+    with tenant_context(jakarta):
+        checkpoint_send(day=DAY)
+    drain()
+    message = OutboxMessage.objects.get(pk=checkpoint_message_id("31", DAY))
+    assert message.status == OutboxStatus.PENDING and "LAPOR_HUB_SIGNING_KEY_FILE" in message.last_error
+    assert not _hub_key.exists() and not AuditCheckpoint.objects.exists()
+    answer = Client(HTTP_HOST="localhost").get("/api/v1/audit/key/")
+    assert answer.status_code == 503 and "LAPOR_HUB_SIGNING_KEY_FILE" in answer.json()["detail"]
+
+
 def test_the_same_day_is_sent_once_and_a_redelivery_is_a_duplicate(api: Api, jakarta: Pemda) -> None:
     api.submit()
     assert _checkpoint(jakarta, DAY) == "sent"
