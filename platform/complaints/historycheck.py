@@ -2,10 +2,9 @@
 
 Standalone (no Django, nothing else of this project), so anyone can run it:
 
-    python3 -P historycheck.py ABCD-EFGHJ --pemda https://jakarta.lapor.go.id --hub https://lapor.go.id
+    python3 historycheck.py ABCD-EFGHJ --pemda https://jakarta.lapor.go.id --hub https://lapor.go.id
 
-(`-P` keeps the script's own folder off the import path when it is run from inside the
-repository.) `manage.py audit_verify_report` runs the same code. What it does:
+`manage.py audit_verify_report` runs the same code. What it does:
 
 1. takes the hub's public key from `<hub>/api/v1/audit/key/` (or `--hub-key`, to pin it);
 2. reads the report's history from the Pemda (`<pemda>/api/v1/audit/reports/<id>/chain/`): its
@@ -25,12 +24,19 @@ Exit status 0 when every event up to the checkpoint is verified, 1 otherwise.
 
 from __future__ import annotations
 
-import argparse
+import os
+import sys
+
+# Run as a script from its folder, that folder would come first on the import path, and its
+# neighbours (this project's `selectors`, `signals`, `events`) would shadow the standard library's.
+if __name__ == "__main__" and sys.path and os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(__file__)):
+    sys.path.pop(0)
+
+import argparse  # the imports after the path fix above
 import base64
 import hashlib
 import http.client
 import json
-import sys
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit

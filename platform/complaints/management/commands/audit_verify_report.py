@@ -1,6 +1,6 @@
 """`manage.py audit_verify_report TRACKING-ID --pemda URL --hub URL`: check one report's public
 history against the hub's signed checkpoint, over HTTP, as any outsider can
-(complaints.historycheck, which also runs alone: `python3 -P historycheck.py …`)."""
+(complaints.historycheck, which also runs alone: `python3 historycheck.py …`)."""
 
 from __future__ import annotations
 
