@@ -13,7 +13,7 @@ from django_tenants.utils import tenant_context
 
 from complaints.access import NotFound, access_report_public
 from complaints.checkpoints import SegmentTooLong, report_chain
-from complaints.historycheck import chain_verify, checkpoint_statement_verify
+from complaints.historycheck import chain_verify, checkpoints_verify, hub_keys
 from national_hub.checkpoints import checkpoints_overview, checkpoints_published, key_document
 from national_hub.portal import _host_of
 from sync.parties import local_pemda
@@ -89,11 +89,8 @@ def _check(pemda: Pemda | None, code: str, raw: str) -> dict[str, Any]:
     published = checkpoints_published(code)
     if not published["checkpoints"]:
         return {"error": "no_checkpoint"}
-    key = published["key"]["public_key"]
     try:
-        statements = [
-            checkpoint_statement_verify(one["statement"], one["signature"], key) for one in published["checkpoints"]
-        ]
+        statements = checkpoints_verify(published["checkpoints"], hub_keys(published["key"]))
     except ValueError:
         return {"error": "signature"}
     with tenant_context(pemda):

@@ -15,7 +15,6 @@ only grows, so an honest Pemda never sends one.
 from __future__ import annotations
 
 import base64
-import hashlib
 import logging
 import os
 import re
@@ -35,7 +34,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from complaints.historycheck import STATEMENT_FORMAT, canonical
+from complaints.historycheck import STATEMENT_FORMAT, canonical, key_id_of
 from national_hub.models import AuditCheckpoint, CheckpointAlarm
 from sync.parties import self_name
 
@@ -97,9 +96,11 @@ def key_document() -> dict[str, Any]:
     )
     return {
         "algorithm": "Ed25519",
-        "key_id": hashlib.sha256(base64.b64decode(public)).hexdigest()[:16],
+        "key_id": key_id_of(public),
         "public_key": public,
         "public_key_pem": pem,
+        # Keys the hub signed with before a rotation: its older checkpoints name them.
+        "retired": [{"key_id": key_id_of(old), "public_key": old} for old in settings.LAPOR_HUB_SIGNING_RETIRED_KEYS],
         "hub": self_name(),
         "statement_format": STATEMENT_FORMAT,
         "signed": "the UTF-8 bytes of each checkpoint's `statement` (JSON, keys sorted, no spaces)",

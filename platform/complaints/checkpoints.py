@@ -30,7 +30,7 @@ from django.utils.module_loading import import_string
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from complaints.audit import AT_MICROS_SQL, DETAIL_SQL, ENTRY_SQL, GENESIS, audit_chain_walk
-from complaints.historycheck import checkpoint_statement_verify, get_json
+from complaints.historycheck import checkpoint_statement_verify, get_json, hub_keys
 from complaints.models import AuditEvent, Report
 from sync.models import OutboxMessage
 from sync.outbox import outbox_write
@@ -190,7 +190,7 @@ class CheckpointReport:
         return bool(self.mismatched or self.bad_signatures)
 
 
-def checkpoint_check(*, checkpoints: list[dict[str, Any]], public_key: str) -> CheckpointReport:
+def checkpoint_check(*, checkpoints: list[dict[str, Any]], key_document: dict[str, Any]) -> CheckpointReport:
     """Compare this Pemda's chain with the hub's signed checkpoints of it.
 
     Each checkpoint's signature is checked first (a row rewritten at the hub fails it); then the
@@ -198,10 +198,14 @@ def checkpoint_check(*, checkpoints: list[dict[str, Any]], public_key: str) -> C
     event whose hash is the signed one.
     """
     result = CheckpointReport()
+    keys = hub_keys(key_document)
     wanted: dict[int, list[dict[str, Any]]] = {}
     for one in checkpoints:
+        key = keys.get(str(one.get("key_id", "")))
         try:
-            statement = checkpoint_statement_verify(one["statement"], one["signature"], public_key)
+            if key is None:
+                raise ValueError("unknown key")
+            statement = checkpoint_statement_verify(one["statement"], one["signature"], key)
         except ValueError:
             result.bad_signatures += 1
             continue

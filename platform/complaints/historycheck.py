@@ -71,6 +71,27 @@ def checkpoint_statement_verify(statement: str, signature_b64: str, public_key_b
     return fields
 
 
+def hub_keys(document: dict[str, Any]) -> dict[str, str]:
+    """The hub's keys by key id, from its key document: the current one and those it signed with
+    before (`retired`), so checkpoints signed before a rotation still check out."""
+    keys = {str(document["key_id"]): str(document["public_key"])}
+    for old in document.get("retired", []):
+        keys[str(old["key_id"])] = str(old["public_key"])
+    return keys
+
+
+def checkpoints_verify(checkpoints: list[dict[str, Any]], keys: dict[str, str]) -> list[dict[str, Any]]:
+    """Each checkpoint's statement, its signature checked with the hub key it names; ValueError
+    when one does not check out (or names a key the hub does not publish)."""
+    statements = []
+    for one in checkpoints:
+        key = keys.get(str(one.get("key_id", "")))
+        if key is None:
+            raise ValueError(f"checkpoint of {one.get('day')} signed with an unknown hub key {one.get('key_id')}")
+        statements.append(checkpoint_statement_verify(one["statement"], one["signature"], key))
+    return statements
+
+
 def entry_digest(*, at_us: int, report_id: int | None, action: str, detail: str, report_prev: str) -> str:
     text = "|".join(
         (CHAIN_FORMAT, str(at_us), "" if report_id is None else str(report_id), action, detail, report_prev)
@@ -209,10 +230,11 @@ def get_json(url: str, *, timeout: float = 30) -> Any:
 
 def verify_report(tracking_id: str, *, pemda_url: str, hub_url: str, hub_key: str = "", say: Any = print) -> Outcome:
     pemda_url, hub_url = pemda_url.rstrip("/"), hub_url.rstrip("/")
-    if not hub_key:
-        key = get_json(f"{hub_url}/api/v1/audit/key/")
-        hub_key = str(key["public_key"])
-    say(f"hub key {key_id_of(hub_key)} (Ed25519)")
+    if hub_key:
+        keys = {key_id_of(hub_key): hub_key}
+    else:
+        keys = hub_keys(get_json(f"{hub_url}/api/v1/audit/key/"))
+    say(f"hub key(s) {', '.join(keys)} (Ed25519)")
     base = f"{pemda_url}/api/v1/audit/reports/{quote(tracking_id)}/chain/"
     history = get_json(f"{base}?segmen=0")
     say(f"report {history['tracking_id']} at {history['name']} ({history['pemda']}): {len(history['events'])} event(s)")
@@ -222,9 +244,7 @@ def verify_report(tracking_id: str, *, pemda_url: str, hub_url: str, hub_key: st
         out.fail("the hub holds no checkpoint of this Pemda yet")
         return out
     try:  # newest first
-        statements = [
-            checkpoint_statement_verify(c["statement"], c["signature"], hub_key) for c in listing["checkpoints"]
-        ]
+        statements = checkpoints_verify(listing["checkpoints"], keys)
     except ValueError as exc:
         out.fail(str(exc))
         return out

@@ -318,6 +318,9 @@ LAPOR_HUB_TRIAGE_HOURS = env_int("LAPOR_HUB_TRIAGE_HOURS", 24, minimum=1)
 # into var/ on first use for local runs; required (never generated) when LAPOR_LOCAL=0.
 LAPOR_HUB_SIGNING_KEY_FILE = Path(env_str("LAPOR_HUB_SIGNING_KEY_FILE", str(VAR_DIR / "hub-signing-key.pem")))
 LAPOR_HUB_SIGNING_KEY_GENERATE = env_bool("LAPOR_LOCAL", True)
+# Rotation: the public keys (base64 of the raw 32 bytes, comma-separated) of keys the hub signed
+# with before; published beside the current one so the checkpoints they signed still check out.
+LAPOR_HUB_SIGNING_RETIRED_KEYS = env_list("LAPOR_HUB_SIGNING_RETIRED_KEYS", [])
 # Where `audit_verify` reads the hub's checkpoints: empty, the hub of this deployment (same
 # database, LAPOR_AUDIT_CHECKPOINT_READER); else the hub's base URL, fetched over HTTP.
 LAPOR_AUDIT_HUB_URL = env_str("LAPOR_AUDIT_HUB_URL", "").rstrip("/")

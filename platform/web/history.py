@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 
 from complaints.access import AccessDenied, NotFound, access_report_as_reporter, access_report_public
 from complaints.checkpoints import SegmentTooLong, hub_checkpoints, report_chain
-from complaints.historycheck import chain_verify, checkpoint_statement_verify
+from complaints.historycheck import chain_verify, checkpoints_verify, hub_keys
 from complaints.models import Report
 from sync.parties import current_party
 from web.portal import site_root
@@ -81,11 +81,8 @@ def lacak_riwayat(request: HttpRequest, tracking_id: str) -> HttpResponse:
         context["error"] = "unreachable"
     chain = report_chain(report=report, upto=0)
     if listing["checkpoints"]:
-        key = listing["key"]["public_key"]
         try:
-            statements = [
-                checkpoint_statement_verify(one["statement"], one["signature"], key) for one in listing["checkpoints"]
-            ]
+            statements = checkpoints_verify(listing["checkpoints"], hub_keys(listing["key"]))
             statement = statements[0]  # the latest; the earlier ones the segment passes are checked too
             chain = report_chain(report=report, upto=int(statement["position"]))
             context["checkpoint"] = statement

@@ -185,6 +185,33 @@ def test_a_production_hub_without_its_key_never_makes_one_and_publishes_nothing(
     assert answer.status_code == 503 and "LAPOR_HUB_SIGNING_KEY_FILE" in answer.json()["detail"]
 
 
+def test_checkpoints_signed_before_a_key_rotation_still_check_out(
+    api: Api, jakarta: Pemda, settings: Any, tmp_path: Path
+) -> None:
+    report = api.submit()
+    _checkpoint(jakarta, DAY)
+    old_key = _hub_get("/api/v1/audit/key/")
+    # The hub gets a new key; the old public key is published as retired.
+    settings.LAPOR_HUB_SIGNING_KEY_FILE = tmp_path / "hub-signing-key-2.pem"
+    settings.LAPOR_HUB_SIGNING_RETIRED_KEYS = [old_key["public_key"]]
+    api.submit()
+    _checkpoint(jakarta, DAY + timedelta(days=1))
+    new_key = _hub_get("/api/v1/audit/key/")
+    assert new_key["key_id"] != old_key["key_id"]
+    assert new_key["retired"] == [{"key_id": old_key["key_id"], "public_key": old_key["public_key"]}]
+    assert [c["key_id"] for c in _hub_get("/api/v1/audit/checkpoints/31/")["checkpoints"]] == [
+        new_key["key_id"], old_key["key_id"],
+    ]  # fmt: skip
+    ok, out = _audit_verify("pemda_31")
+    assert ok and "pemda_31: 2 checkpoint(s) match" in out, out
+    page = api.get(f"/lacak/{report['tracking_id']}/riwayat/").content.decode()
+    assert "Riwayat cocok dengan titik periksa hub." in page
+    # Without the retired key published, the older checkpoint no longer checks out: said, not hidden.
+    settings.LAPOR_HUB_SIGNING_RETIRED_KEYS = []
+    ok, out = _audit_verify("pemda_31")
+    assert not ok and "1 checkpoint(s) with a BAD SIGNATURE" in out, out
+
+
 def test_the_same_day_is_sent_once_and_a_redelivery_is_a_duplicate(api: Api, jakarta: Pemda) -> None:
     api.submit()
     assert _checkpoint(jakarta, DAY) == "sent"

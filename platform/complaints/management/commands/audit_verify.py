@@ -61,7 +61,7 @@ class Command(BaseCommand):
                     tampered += 1
                     self.stdout.write(f"{pemda.schema_name}: checkpoints UNREADABLE ({type(exc).__name__}: {exc})")
                     continue
-                result = checkpoint_check(checkpoints=listing["checkpoints"], public_key=listing["key"]["public_key"])
+                result = checkpoint_check(checkpoints=listing["checkpoints"], key_document=listing["key"])
             checked += result.checked
             if result.tampered:
                 tampered += 1
