@@ -28,6 +28,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from rest_framework.exceptions import NotFound
 
 from lapor.errors import InvalidTransition
+from national_hub.checkpoints import checkpoint_alarms
 from national_hub.models import HubStatus
 from national_hub.permissions import HubMember, access_hub_referral, hub_memberships, is_hub_operator
 from national_hub.referrals import hub_referral_route, route_name
@@ -157,8 +158,10 @@ def sync_health(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     figures = hub_sync_figures()
     letters, dead_total = dead_letters()
+    alarms = checkpoint_alarms()
     names = party_names(
-        [row["peer"] for row in figures["out"]]
+        [a.pemda_code for a in alarms]
+        + [row["peer"] for row in figures["out"]]
         + [row["peer"] for row in figures["in"]]
         + [m.sender for m in letters]
         + [m.recipient for m in letters]
@@ -186,6 +189,7 @@ def sync_health(request: HttpRequest) -> HttpResponse:
         "names": names,
         "now": now,
         "replay_batch": REPLAY_BATCH,
+        "checkpoint_alarms": alarms,
     }
     return _render(request, "national_hub/sync.html", "sinkronisasi", context)
 

@@ -7,6 +7,7 @@ Registered in settings.LAPOR_SYNC_HANDLERS["hub"]. The scope of each kind:
 - referral.update: only the party that holds the referral now (its current receiver).
 - referral.reply: only the origin's side (the party the hub answers to for this referral).
 - stats.update: a Pemda reports only its own figures.
+- audit.checkpoint: a Pemda sends only its own audit-chain head.
 """
 
 from __future__ import annotations
@@ -173,6 +174,27 @@ class SpikeAlert:
         return hub_spike_receive(message=message)
 
 
+class AuditCheckpointHandler:
+    body = (
+        "pemda, name, day (YYYY-MM-DD, the Pemda's date), position (the head event's id), hash (its hash),"
+        " at (its time): a Pemda's audit-chain head of the day, which the hub keeps and signs."
+    )
+
+    def authorize(self, *, message: dict[str, Any], sender: str) -> None:
+        pemda = str(message["body"].get("pemda", ""))
+        ok = pemda == sender if not _is_peer(sender) else local_pemda(pemda) is None
+        if not ok or message["referral"] != f"audit/{pemda}":
+            raise SenderRefused(
+                _("%(s)s hanya boleh mengirim titik periksa jejak auditnya sendiri.") % {"s": sender}, "not_origin"
+            )
+
+    def apply(self, *, message: dict[str, Any], sender: str) -> str:
+        from national_hub.checkpoints import checkpoint_receive
+
+        return checkpoint_receive(message=message)
+
+
+audit_checkpoint = AuditCheckpointHandler()
 referral_create = ReferralCreate()
 spike_alert = SpikeAlert()
 stats_update = StatsUpdate()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pgtrigger
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -192,3 +193,51 @@ class HubSpikeAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pemda_code} {self.category_code} {self.first_day}"
+
+
+@pgtrigger.register(pgtrigger.Protect(name="checkpoint_append_only", operation=pgtrigger.Update | pgtrigger.Delete))
+class AuditCheckpoint(models.Model):
+    """A Pemda's audit-chain head as it reported it one day (audit.checkpoint), signed by the hub.
+
+    Append-only (a trigger refuses UPDATE and DELETE): the statement is the exact text the hub
+    signed with its Ed25519 key (national_hub.checkpoints), published with the signature so
+    anyone can check a report's history against it.
+    """
+
+    pemda_code = models.CharField(max_length=40)
+    pemda_name = models.CharField(max_length=200, blank=True)
+    day = models.DateField()
+    position = models.BigIntegerField()
+    head_hash = models.CharField(max_length=64)
+    head_at = models.DateTimeField()
+    message_id = models.UUIDField()
+    received_at = models.DateTimeField()
+    statement = models.TextField()
+    signature = models.CharField(max_length=128)
+    key_id = models.CharField(max_length=32)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["pemda_code", "day"], name="checkpoint_one_per_day")]
+        indexes = [models.Index(fields=["pemda_code", "position"], name="checkpoint_pemda_position")]
+
+    def __str__(self) -> str:
+        return f"{self.pemda_code} {self.day} #{self.position}"
+
+
+class CheckpointAlarm(models.Model):
+    """A checkpoint the hub refused because it contradicts one it signed before (sync health page)."""
+
+    pemda_code = models.CharField(max_length=40)
+    day = models.DateField(null=True)
+    position = models.BigIntegerField(null=True)
+    head_hash = models.CharField(max_length=64, blank=True)
+    reason = models.CharField(max_length=40)
+    detail = models.TextField(blank=True)
+    message_id = models.UUIDField()
+    received_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["-received_at"], name="checkpoint_alarm_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.pemda_code} {self.reason} ({self.day})"

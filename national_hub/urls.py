@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from national_hub import apis, console_pages, early_warning, league, opendata, portal
+from national_hub import apis, audit_views, console_pages, early_warning, league, opendata, portal
 from national_hub.console import hub_console, onboarding_console
 from web import console as staff
 from web import errors
@@ -10,12 +10,17 @@ from web import portal as web_portal
 
 urlpatterns = [
     path(".well-known/security.txt", errors.security_txt, name="hub-security-txt"),
+    path(".well-known/lapor-audit-key.json", audit_views.audit_key, name="hub-audit-key-well-known"),
+    path("api/v1/audit/key/", audit_views.audit_key, name="hub-audit-key"),
+    path("api/v1/audit/checkpoints/", audit_views.audit_checkpoints, name="hub-audit-checkpoints"),
+    path("api/v1/audit/checkpoints/<str:code>/", audit_views.audit_checkpoints_of, name="hub-audit-checkpoints-of"),
     path("", portal.hub_home, name="hub-home"),
     path("lapor/", portal.hub_lapor, name="hub-lapor"),
     path("lapor/terkirim/", web_portal.lapor_done, name="hub-lapor-done"),
     path("lapor/kelurahan/", web_portal.lapor_villages, name="hub-lapor-villages"),
     path("lapor/mirip/", portal.hub_lapor_similar, name="hub-lapor-similar"),
     path("lacak/", portal.hub_lacak, name="hub-lacak"),
+    path("verifikasi/", audit_views.verifikasi, name="hub-verifikasi"),
     path("data/", opendata.hub_data_page, name="hub-data"),
     path("data/datapackage.json", opendata.hub_data_descriptor, name="hub-data-descriptor"),
     path("data/<slug:name>.<str:fmt>", opendata.hub_data_resource, name="hub-data-resource"),

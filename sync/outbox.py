@@ -52,11 +52,16 @@ def outbox_write(
     version: int,
     body: dict[str, Any],
     to_party: str = "",
+    message_id: uuid.UUID | None = None,
 ) -> OutboxMessage:
-    """Record a message for another party. Call inside the transaction of the change it carries."""
+    """Record a message for another party. Call inside the transaction of the change it carries.
+
+    `message_id`: a sender that must not say the same thing twice (one message a day) derives it;
+    a second insert of that id fails, and the receiver's inbox acknowledges a repeat as duplicate.
+    """
     now = timezone.now()
     message = OutboxMessage(
-        id=uuid.uuid4(),
+        id=message_id or uuid.uuid4(),
         sender=sender,
         recipient=recipient,
         to_party=to_party or recipient,
@@ -75,8 +80,8 @@ def outbox_write(
         message.save(force_insert=True)
     logger.info("sync: %s %s for %s written", message.kind, message.id, recipient)
     if QUEUE_ON_COMMIT:
-        message_id = str(message.id)
-        transaction.on_commit(lambda: _queue(message_id))
+        queued = str(message.id)
+        transaction.on_commit(lambda: _queue(queued))
     return message
 
 

@@ -382,14 +382,20 @@ class AuditEvent(models.Model):
     at = models.DateTimeField()
     actor_user_id = models.BigIntegerField(null=True, blank=True)
     actor_label = models.CharField(max_length=120)
-    report_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    # Indexed with id (audit_report_chain): a report's events in order, and its last one, which the
+    # append function links each new event of the report to (migration 0010).
+    report_id = models.BigIntegerField(null=True, blank=True)
     action = models.CharField(max_length=40)
     data = models.JSONField(default=dict)
+    # Link format 2 (migration 0010): a random salt inside the digest of who acted and what they
+    # recorded, never shown; empty on events of format 1, written before.
+    salt = models.CharField(max_length=36, blank=True, default="")
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
 
     class Meta:
         ordering = ["id"]
+        indexes = [models.Index(fields=["report_id", "id"], name="audit_report_chain")]
         # No index on hash: nothing looks an event up by it, the chain is checked by recomputing
         # it in id order (audit_verify), and a unique index on a random 64-character key took
         # a write at a random place of an index that grows with every event of the Pemda.

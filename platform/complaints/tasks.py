@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
@@ -64,3 +65,38 @@ def sla_scan_task() -> int:
         # Only tenants with something due get a task: the cost follows the work, not the tenant count.
         sla_process_task.apply_async(headers={"_schema_name": schema})
     return len(schemas)
+
+
+@tenant_task(name="complaints.tasks.audit_checkpoint_task", ignore_result=True)
+def audit_checkpoint_task() -> str:
+    """This Pemda's audit-chain head of today to the hub (once a day: a second run sends nothing)."""
+    from complaints.checkpoints import checkpoint_send
+
+    return checkpoint_send()
+
+
+@hub_task(name="complaints.tasks.audit_checkpoint_scan_task", ignore_result=True)
+def audit_checkpoint_scan_task() -> int:
+    """Queue today's checkpoint in every live Pemda whose message of the day is not written yet.
+
+    One query over the public outbox finds those already sent (their ids are derived from Pemda
+    and day), so the hourly run costs a task only where a checkpoint is due.
+    """
+    from complaints.checkpoints import checkpoint_message_id
+    from sync.models import OutboxMessage
+    from tenants.models import Pemda, PemdaKind, PemdaStatus
+
+    now = timezone.now()
+    pemdas = list(
+        Pemda.objects.filter(status=PemdaStatus.LIVE)
+        .exclude(kind=PemdaKind.HUB)
+        .values_list("schema_name", "code", "timezone")
+    )
+    due = {checkpoint_message_id(code, now.astimezone(ZoneInfo(tz)).date()): schema for schema, code, tz in pemdas}
+    sent = set(OutboxMessage.objects.filter(pk__in=list(due)).values_list("pk", flat=True))
+    queued = 0
+    for message_id, schema in due.items():
+        if message_id not in sent:
+            audit_checkpoint_task.apply_async(headers={"_schema_name": schema})
+            queued += 1
+    return queued

@@ -56,6 +56,8 @@ app.conf.update(
         "channels-retention": {"task": "channels.tasks.inbound_purge_task", "schedule": 86400.0},
         "channels-x-mentions": {"task": "channels.tasks.x_mentions_poll_task", "schedule": 60.0},
         "citizens-housekeeping": {"task": "citizens.tasks.citizen_housekeeping_task", "schedule": 3600.0},
+        # Each Pemda's audit-chain head to the hub once a day (hourly: the first run of a Pemda's day sends).
+        "audit-checkpoint": {"task": "complaints.tasks.audit_checkpoint_scan_task", "schedule": 3600.0},
     },
 )
 app.autodiscover_tasks()

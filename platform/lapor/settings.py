@@ -357,6 +357,20 @@ LAPOR_SYNC_CLOCK_SKEW_SECONDS = env_int("LAPOR_SYNC_CLOCK_SKEW_SECONDS", 300, mi
 LAPOR_SYNC_HTTP_TIMEOUT = env_int("LAPOR_SYNC_HTTP_TIMEOUT", 10, minimum=1)
 LAPOR_SYNC_RECONCILE_AFTER_SECONDS = env_int("LAPOR_SYNC_RECONCILE_AFTER_SECONDS", 3600, minimum=60)
 LAPOR_HUB_TRIAGE_HOURS = env_int("LAPOR_HUB_TRIAGE_HOURS", 24, minimum=1)
+# --- audit checkpoints (complaints.checkpoints at a Pemda, national_hub.checkpoints at the hub) ---
+# The hub's Ed25519 key (PKCS#8 PEM) that signs each Pemda's daily audit-chain head. Generated
+# into var/ on first use for local runs; required (never generated) when LAPOR_LOCAL=0.
+LAPOR_HUB_SIGNING_KEY_FILE = Path(env_str("LAPOR_HUB_SIGNING_KEY_FILE", str(VAR_DIR / "hub-signing-key.pem")))
+LAPOR_HUB_SIGNING_KEY_GENERATE = env_bool("LAPOR_LOCAL", True)
+# Rotation: the public keys (base64 of the raw 32 bytes, comma-separated) of keys the hub signed
+# with before; published beside the current one so the checkpoints they signed still check out.
+LAPOR_HUB_SIGNING_RETIRED_KEYS = env_list("LAPOR_HUB_SIGNING_RETIRED_KEYS", [])
+# Where `audit_verify` reads the hub's checkpoints: empty, the hub of this deployment (same
+# database, LAPOR_AUDIT_CHECKPOINT_READER); else the hub's base URL, fetched over HTTP.
+LAPOR_AUDIT_HUB_URL = env_str("LAPOR_AUDIT_HUB_URL", "").rstrip("/")
+LAPOR_AUDIT_CHECKPOINT_READER = "national_hub.checkpoints.checkpoints_published"
+# The longest chain segment a report's verification endpoint serves (events).
+LAPOR_AUDIT_SEGMENT_MAX = env_int("LAPOR_AUDIT_SEGMENT_MAX", 100000, minimum=1000)
 # What each message kind does where it arrives, and who may send it: the owners' handlers
 # (sync.handlers). sync carries messages and imports none of these.
 # A data subject's access request (manage.py subject_export) also asks these for what they hold of
@@ -370,6 +384,7 @@ LAPOR_SYNC_HANDLERS = {
         "referral.reply": "national_hub.inbound.referral_reply",
         "stats.update": "national_hub.inbound.stats_update",
         "spike.alert": "national_hub.inbound.spike_alert",
+        "audit.checkpoint": "national_hub.inbound.audit_checkpoint",
     },
     "pemda": {
         "referral.deliver": "complaints.referrals.inbound.referral_deliver",

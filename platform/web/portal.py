@@ -29,6 +29,7 @@ from agencies.models import Unit
 from complaints import services
 from complaints.access import access_report_as_reporter, access_report_public
 from complaints.apis import RatingInput, ReasonInput, ReportSubmitInput, TextInput
+from complaints.checkpoints import report_events
 from complaints.models import Category, Privacy, Report, ReportType, Status
 from complaints.selectors import (
     PUBLIC_STATUSES,
@@ -345,6 +346,7 @@ def _render_detail(
         "can_rate": is_reporter and report.status in (Status.ANSWERED, Status.CLOSED) and report.rating is None,
         "can_reopen": is_reporter and services.report_can_reopen(report),
         "attachments": list(report.attachments.all()),
+        "audit_events": [{**e, "when": datetime.fromisoformat(e["at"])} for e in report_events(report)],
         "errors": errors or {},
         "form": form,
         "values": form_data(request, "text", "rating", "comment", "reason") if request.method == "POST" else {},

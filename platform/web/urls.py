@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from web import administration, console, dashboard, errors, files, portal
+from web import administration, console, dashboard, errors, files, history, portal
 from web.opendata import views as opendata
 
 urlpatterns = [
@@ -14,7 +14,9 @@ urlpatterns = [
     path("lapor/mirip/", portal.lapor_similar, name="web-lapor-similar"),
     path("lacak/", portal.lacak, name="web-lacak"),
     path("lacak/<str:tracking_id>/", portal.lacak_detail, name="web-lacak-detail"),
+    path("lacak/<str:tracking_id>/riwayat/", history.lacak_riwayat, name="web-lacak-riwayat"),
     path("lacak/<str:tracking_id>/<str:action>/", portal.lacak_act, name="web-lacak-act"),
+    path("api/v1/audit/reports/<str:tracking_id>/chain/", history.report_chain_json, name="web-audit-chain"),
     path("pantau/", portal.pantau, name="web-pantau"),
     path("data/", opendata.data_page, name="web-data"),
     path("data/datapackage.json", opendata.data_descriptor, name="web-data-descriptor"),

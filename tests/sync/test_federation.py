@@ -238,6 +238,43 @@ def test_a_pemda_on_its_own_deployment_refers_through_the_national_hub_and_hears
     assert federation.received(a, "pemda_31", [tid]) == {tid: 1}
 
 
+def test_a_pemda_on_its_own_deployment_has_its_history_signed_and_checked_by_the_national_hub(
+    federation: Federation, sweepers: None
+) -> None:
+    """Audit checkpoints across deployments: Bekasi's chain head travels as a signed HTTP sync message,
+    the national hub signs it, and both `audit_verify` and the outsider's check read it over HTTP."""
+    a, b = federation.a, federation.b
+    body = {**ROAD, "title": "Trotoar rusak di Jalan Juanda Bekasi", "region_code": ""}
+    status, submitted = b.call("POST", "/api/v1/reports/", host="bekasi.localhost", body=body)
+    assert status == 201, submitted
+    sent = _manage_output(b, "audit_checkpoint_send", "--schema", "pemda_32_75", "--day", "2031-06-01")
+    assert "pemda_32_75: sent" in sent.stdout, sent.stdout + sent.stderr
+
+    def signed_at_hub() -> Any:
+        return a.query("SELECT position, head_hash FROM public.national_hub_auditcheckpoint WHERE pemda_code = '32.75'")
+
+    ((position, head_hash),) = wait_for(signed_at_hub, timeout=60, what="Bekasi's checkpoint at the national hub")
+    ((own_head,),) = b.query("SELECT hash FROM pemda_32_75.complaints_auditevent WHERE id = %s", (position,))
+    assert own_head == head_hash
+
+    hub = f"http://localhost:{a.port}"
+    verified = _manage_output(b, "audit_verify", "--schema", "pemda_32_75", "--hub", hub)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert "pemda_32_75: 1 checkpoint(s) match" in verified.stdout
+    checked = _manage_output(
+        b, "audit_verify_report", submitted["tracking_id"], "--pemda", f"http://bekasi.localhost:{b.port}", "--hub", hub
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "OK: 1 event(s) are in the history the hub signed on 2031-06-01" in checked.stdout
+
+
+def _manage_output(deployment: Deployment, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(REPO / "manage.py"), *args],
+        env=deployment.env, cwd=REPO, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
 def _track(
     deployment: Deployment, submitted: dict[str, Any], host: str = "jakarta.localhost"
 ) -> tuple[int, dict[str, Any]]:
