@@ -7,3 +7,4 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import schema  # noqa: F401 - registers the OpenAPI auth extensions
+        from accounts import sessions  # noqa: F401 - stamps each sign-in for the staff session limits
