@@ -58,15 +58,19 @@ def _test_client_logins_pass_the_second_factor() -> Iterator[None]:
     # Client.login()/force_login() skip /masuk/ (unit tests of other things): for staff they also
     # mark the session verified with a real authenticator of the known test key (tests.two_factor),
     # as the second step would. The two steps themselves: tests/accounts/test_two_factor.py.
+    from django_otp import DEVICE_ID_SESSION_KEY
+
     from accounts import two_factor
     from tests.two_factor import otp_enrol
 
     original = django.test.client.Client._login
 
     def _login(self: Any, user: Any, backend: Any = None) -> None:
-        if getattr(user, "otp_device", None) is None and two_factor.required_for(user):
-            user.otp_device = otp_enrol(user)  # django_otp's user_logged_in receiver persists it
         original(self, user, backend)
+        if two_factor.required_for(user):
+            session = self.session  # the session just saved (in the current schema)
+            session[DEVICE_ID_SESSION_KEY] = otp_enrol(user).persistent_id
+            session.save()
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(django.test.client.Client, "_login", _login)

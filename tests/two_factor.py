@@ -14,16 +14,18 @@ import time
 from binascii import unhexlify
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 # RFC 6238's test secret ("12345678901234567890"), hex as django-otp stores it. Never a real key.
 KNOWN_KEY = "3132333435363738393031323334353637383930"
 
 
-def otp_enrol(user: Any, key: str = KNOWN_KEY) -> TOTPDevice:
-    """The user's confirmed authenticator, made with the known key when they have none."""
+def otp_enrol(user: Any, key: str = KNOWN_KEY) -> Any:
+    """The user's confirmed authenticator (a TOTPDevice), made with the known key when they have none."""
+    # Imported here: benchmarks import code_for without setting Django up.
+    from django.contrib.auth import get_user_model
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
     if isinstance(user, str):
         user = get_user_model().objects.get(username=user)
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
@@ -40,6 +42,8 @@ def code_for(key: str = KNOWN_KEY, *, at: float | None = None, step: int = 30) -
 
 def otp_code(user: Any) -> str:
     """A code the user's device accepts now (its last used step moved back if this one was used)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
     device = otp_enrol(user)
     now_step = int(time.time() // device.step)
     if device.last_t >= now_step:
@@ -63,7 +67,27 @@ def staff_sign_in(client: Any, username: str, password: str, *, host: str | None
 
 
 def _csrf(client: Any, path: str, extra: dict[str, str]) -> dict[str, str]:
-    if not getattr(client.handler, "enforce_csrf_checks", False):
-        return {}
+    # The form's token, as a browser sends it (needed by clients that enforce CSRF checks).
     found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', client.get(path, **extra).content.decode())
     return {"csrfmiddlewaretoken": found.group(1)} if found else {}
+
+
+def enrol_on_page(client: Any, **extra: Any) -> tuple[str, list[str], Any]:
+    """A newcomer's enrolment page: read the secret as a phone's app would, confirm its code.
+
+    Returns the key (hex), the recovery codes shown once, and the page that showed them.
+    """
+    import base64
+    from urllib.parse import parse_qs, urlsplit
+
+    page = client.get("/masuk/aktifkan-verifikasi/", **extra)
+    assert page.status_code == 200, page.status_code
+    html = page.content.decode()
+    uri = re.search(r"(otpauth://totp/[^<\s]+)", html).group(1).replace("&amp;", "&")  # type: ignore[union-attr]
+    secret = parse_qs(urlsplit(uri).query)["secret"][0]
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8)).hex()
+    form = {"code": code_for(key), **_csrf(client, "/masuk/aktifkan-verifikasi/", extra)}
+    done = client.post("/masuk/aktifkan-verifikasi/", form, **extra)
+    assert done.status_code == 200, (done.status_code, done.content[:500])
+    codes = re.findall(r"<li><code>([a-z2-7]{8})</code></li>", done.content.decode())
+    return key, codes, done

@@ -28,6 +28,7 @@ import urllib.parse
 import psycopg2
 
 from tests.bench.common import drop_database, env_for, fresh_database, gunicorn, manage, percentile
+from tests.two_factor import KNOWN_KEY, code_for
 
 DB = "lapor_bench_portal"
 SCHEMA = "pemda_31"
@@ -213,6 +214,11 @@ def sign_in(port: int, host: str, username: str) -> Session:
         "POST", "/masuk/", {"csrfmiddlewaretoken": token.group(1), "username": username, "password": PASSWORD}
     )
     assert status == 302, f"login failed: {status}"
+    # The second step: the code of the user's authenticator (enrolled with the tests' known key).
+    status, _body = session.request(
+        "POST", "/masuk/verifikasi/", {"csrfmiddlewaretoken": token.group(1), "code": code_for(KNOWN_KEY)}
+    )
+    assert status == 302, f"code refused: {status}"
     return session
 
 
@@ -274,7 +280,8 @@ def main() -> int:
             "from django.contrib.auth.models import User; from accounts.models import Membership;"
             "from tenants.models import Pemda;"
             f"u = User.objects.create_user('bench-verif', password='{PASSWORD}');"
-            "Membership.objects.create(user=u, tenant=Pemda.objects.get(code='31'), role='verifikator')",
+            "Membership.objects.create(user=u, tenant=Pemda.objects.get(code='31'), role='verifikator');"
+            "from tests.two_factor import otp_enrol; otp_enrol(u)",
         )
         seed(url, args.reports)
 

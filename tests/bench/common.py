@@ -56,6 +56,8 @@ def env_for(database_url: str, **extra: str) -> dict[str, str]:
     # All of a benchmark's load comes from one address: the intake rate limits would measure themselves.
     env["LAPOR_INTAKE_RATE_PER_ADDRESS"] = "off"
     env["LAPOR_INTAKE_RATE_PER_PHONE"] = "off"
+    # Officers' API calls by Basic credentials (no second factor; refused for staff by default).
+    env["LAPOR_API_BASIC_AUTH"] = "1"
     env.update(extra)
     return env
 
