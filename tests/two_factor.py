@@ -60,7 +60,10 @@ def staff_sign_in(client: Any, username: str, password: str, *, host: str | None
         form["next"] = next_url
     form.update(_csrf(client, "/masuk/", extra))
     first = client.post("/masuk/", form, **extra)
-    assert first.status_code == 302 and first["Location"] == "/masuk/verifikasi/", (first.status_code, first.content[:500])
+    assert first.status_code == 302 and first["Location"] == "/masuk/verifikasi/", (
+        first.status_code,
+        first.content[:500],
+    )
     second = client.post("/masuk/verifikasi/", {"code": code, **_csrf(client, "/masuk/verifikasi/", extra)}, **extra)
     assert second.status_code == 302, (second.status_code, second.content[:500])
     return second

@@ -68,12 +68,12 @@ def enrol(request: HttpRequest) -> HttpResponse:
         enrolled = two_factor.enrol_confirm(request, user, request.POST.get("code", ""))
         if enrolled is not None:
             next_url = two_factor.finish(request, user, enrolled.device)
-            context = {"nav": "masuk", "codes": enrolled.recovery_codes, "next": next_url}
-            return render(request, "accounts/otp_recovery.html", context)
+            shown = {"nav": "masuk", "codes": enrolled.recovery_codes, "next": next_url}
+            return render(request, "accounts/otp_recovery.html", shown)
         errors = {"code": [_("Kode tidak cocok. Masukkan 6 angka yang sedang tampil di aplikasi autentikator.")]}
     device = two_factor.enrolment_device(user)
     uri = device.config_url
-    context = {
+    context: dict[str, Any] = {
         "nav": "masuk",
         "errors": errors,
         "username": user.get_username(),

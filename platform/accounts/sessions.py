@@ -55,6 +55,9 @@ class StaffSessionMiddleware:
             if session_expired(session, now):
                 logout(request)  # flushes the session: its key is gone on every later request
                 request.staff_session_ended = True  # type: ignore[attr-defined]
-            elif session.get(STARTED_KEY) is not None and now - float(session.get(SEEN_KEY, 0)) >= SEEN_RESOLUTION_SECONDS:
+            elif (
+                session.get(STARTED_KEY) is not None
+                and now - float(session.get(SEEN_KEY, 0)) >= SEEN_RESOLUTION_SECONDS
+            ):
                 session[SEEN_KEY] = now
         return self.get_response(request)

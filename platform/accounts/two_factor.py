@@ -92,8 +92,10 @@ def pending_user(request: HttpRequest) -> Any | None:
     pending = request.session.get(PENDING_KEY) if hasattr(request, "session") else None
     if not isinstance(pending, dict) or time.time() - float(pending.get("at", 0)) > PENDING_SECONDS:
         return None
-    user = get_user_model().objects.filter(pk=pending.get("user"), is_active=True).first()
-    return user
+    user_id = pending.get("user")
+    if user_id is None:
+        return None
+    return get_user_model().objects.filter(pk=user_id, is_active=True).first()
 
 
 def pending_next(request: HttpRequest) -> str:

@@ -99,7 +99,6 @@ class LoginApi(APIView):
         request._request.memberships = memberships_for(user=user, tenant=_tenant(request))  # type: ignore[attr-defined]
         return MeApi().get(request)
 
-
     @staticmethod
     def _second_factor(request: Request, user: Any, code: str) -> Response | None:
         """Staff: the password is not enough; the `otp` code logs in (and marks the session verified)."""

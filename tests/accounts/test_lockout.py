@@ -37,7 +37,11 @@ def _api_login(password: str, address: str = "203.0.113.10", **extra: str) -> An
     return Client().post(
         "/api/v1/auth/login/",
         # The right password comes with the authenticator's code (two-factor sign-in).
-        {"username": "vera-lock", "password": password, **({"otp": otp_code("vera-lock")} if "pass" in password else {})},
+        {
+            "username": "vera-lock",
+            "password": password,
+            **({"otp": otp_code("vera-lock")} if "pass" in password else {}),
+        },
         content_type="application/json",
         HTTP_HOST=HOST,
         REMOTE_ADDR=address,

@@ -217,9 +217,7 @@ def test_one_authenticator_serves_every_pemda_and_the_hub(jakarta: Pemda, bekasi
     device = otp_enrol(person)
     # django-otp's tables are shared: in public, one row per person whatever host asked.
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT table_schema FROM information_schema.tables WHERE table_name = 'otp_totp_totpdevice'"
-        )
+        cursor.execute("SELECT table_schema FROM information_schema.tables WHERE table_name = 'otp_totp_totpdevice'")
         assert [row[0] for row in cursor.fetchall()] == ["public"]
     for host in (HOST, "bekasi.localhost", "localhost"):
         client = Client()
@@ -297,10 +295,24 @@ def test_a_password_change_signs_out_every_other_session(vera: User) -> None:
 def test_a_weak_password_is_refused_in_plain_indonesian(vera: User, password: str, expected: str) -> None:
     client = Client()
     staff_sign_in(client, "vera-2fa", PASSWORD, host=HOST)
-    answer = client.post(
-        "/konsol/sandi/", {"new_password1": password, "new_password2": password}, HTTP_HOST=HOST
-    )
+    answer = client.post("/konsol/sandi/", {"new_password1": password, "new_password2": password}, HTTP_HOST=HOST)
     assert answer.status_code == 400
     assert expected in answer.content.decode().lower()
     vera.refresh_from_db()
     assert vera.check_password(PASSWORD)
+
+
+def test_the_django_admin_asks_for_the_code_too(hub: Pemda) -> None:
+    root = User.objects.create_superuser("root-2fa", password=PASSWORD)
+    otp_enrol(root)
+    client = Client(HTTP_HOST="localhost")
+    form = client.get("/admin/login/").content.decode()
+    assert 'name="otp_token"' in form
+    without = client.post("/admin/login/?next=/admin/", {"username": "root-2fa", "password": PASSWORD})
+    assert without.status_code == 200  # the form again, not signed in
+    assert client.get("/admin/")["Location"].startswith("/admin/login/")
+    signed = client.post(
+        "/admin/login/?next=/admin/", {"username": "root-2fa", "password": PASSWORD, "otp_token": otp_code(root)}
+    )
+    assert (signed.status_code, signed["Location"]) == (302, "/admin/")
+    assert client.get("/admin/").status_code == 200

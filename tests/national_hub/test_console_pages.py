@@ -8,7 +8,6 @@ sweeper, as in tests/sync/test_referral_flows.py.
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from typing import Any
 

@@ -5,7 +5,6 @@ Through the test client with sessions and CSRF, as a browser without JavaScript.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
