@@ -79,6 +79,6 @@ def enrol(request: HttpRequest) -> HttpResponse:
         "username": user.get_username(),
         "secret": _grouped(b32encode(device.bin_key).decode()),
         "otpauth_uri": uri,
-        "qr_svg": two_factor.otpauth_qr_svg(uri),
+        "qr_svg": two_factor.otpauth_qr_svg(uri, _("Kode QR kunci rahasia untuk aplikasi autentikator")),
     }
     return render(request, "accounts/otp_enrol.html", context, status=400 if errors else 200)

@@ -197,10 +197,10 @@ def recovery_codes_issue(user: Any) -> list[str]:
     return codes
 
 
-def otpauth_qr_svg(uri: str) -> str:
+def otpauth_qr_svg(uri: str, title: str) -> str:
     """The otpauth URI as an inline SVG QR code, drawn on the server (no script, no CDN)."""
     import segno
 
     qr = segno.make(uri, error="m")
-    svg: str = qr.svg_inline(scale=4, dark="#000", light="#fff", omitsize=False)
+    svg: str = qr.svg_inline(scale=4, dark="#000", light="#fff", omitsize=False, title=title, svgclass="qr-code")
     return svg
