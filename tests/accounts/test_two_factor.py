@@ -304,15 +304,17 @@ def test_a_weak_password_is_refused_in_plain_indonesian(vera: User, password: st
 
 def test_the_django_admin_asks_for_the_code_too(hub: Pemda) -> None:
     root = User.objects.create_superuser("root-2fa", password=PASSWORD)
-    otp_enrol(root)
+    # As make run's admin: a hub operator too (a login with no role on a host is nobody there).
+    Membership.objects.create(user=root, tenant=hub, role=Role.HUB_OPERATOR)
+    device = otp_enrol(root)
     client = Client(HTTP_HOST="localhost")
     form = client.get("/admin/login/").content.decode()
     assert 'name="otp_token"' in form
     without = client.post("/admin/login/?next=/admin/", {"username": "root-2fa", "password": PASSWORD})
-    assert without.status_code == 200  # the form again, not signed in
+    assert without.status_code == 200  # the form again, now offering the person's devices; not signed in
+    assert device.persistent_id in without.content.decode()
     assert client.get("/admin/")["Location"].startswith("/admin/login/")
-    signed = client.post(
-        "/admin/login/?next=/admin/", {"username": "root-2fa", "password": PASSWORD, "otp_token": otp_code(root)}
-    )
+    form = {"username": "root-2fa", "password": PASSWORD, "otp_device": device.persistent_id}
+    signed = client.post("/admin/login/?next=/admin/", {**form, "otp_token": otp_code(root)})
     assert (signed.status_code, signed["Location"]) == (302, "/admin/")
     assert client.get("/admin/").status_code == 200
