@@ -22,6 +22,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts import two_factor
 from accounts.models import Membership, Role
 from accounts.services import login_link_issue
 from tenants.models import Pemda
@@ -176,19 +177,17 @@ def test_basic_credentials_are_refused_for_staff(vera: User, settings: Any) -> N
     assert "kode verifikasi" in refused.json()["detail"]
 
 
-def test_a_citizen_signs_in_without_a_second_factor(hub: Pemda) -> None:
-    from citizens.models import LoginCode  # noqa: F401 - the citizens' own sign-in (tests/citizens)
+def test_a_citizen_signs_in_without_a_second_factor(hub: Pemda, jakarta: Pemda, bekasi: Pemda) -> None:
+    from citizens.models import Citizen
+    from tests.citizens.conftest import App
 
-    citizen = User.objects.create_user("warga-2fa")
-    citizen.set_unusable_password()
-    citizen.save()
-    # No membership: no second factor is asked of a citizen, and no device is ever made for one.
-    from accounts import two_factor
-
-    assert not two_factor.required_for(citizen)
-    client = Client()
-    client.force_login(citizen)
-    assert not TOTPDevice.objects.filter(user=citizen).exists()
+    app = App()
+    assert app.sign_in_by_phone()["token"]  # the SMS code only, as before two-factor sign-in of staff
+    filed = app.file(HOST)
+    assert [r["tracking_id"] for r in app.my_reports()] == [filed["tracking_id"]]
+    citizen = Citizen.objects.get()
+    assert not two_factor.required_for(citizen.user)
+    assert not TOTPDevice.objects.filter(user=citizen.user).exists()
 
 
 def test_the_one_time_link_leads_to_enrolment_then_the_password(jakarta: Pemda) -> None:
