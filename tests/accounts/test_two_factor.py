@@ -317,3 +317,10 @@ def test_the_django_admin_asks_for_the_code_too(hub: Pemda) -> None:
     signed = client.post("/admin/login/?next=/admin/", {**form, "otp_token": otp_code(root)})
     assert (signed.status_code, signed["Location"]) == (302, "/admin/")
     assert client.get("/admin/").status_code == 200
+
+
+def test_with_two_factor_sign_in_off_the_password_is_enough(vera: User, settings: Any) -> None:
+    settings.LAPOR_OTP_REQUIRED = False  # LAPOR_OTP_REQUIRED=0: not for production
+    client = Client()
+    assert _password_step(client)["Location"] == "/konsol/"
+    assert client.get("/konsol/antrean/", HTTP_HOST=HOST).status_code == 200
