@@ -203,6 +203,7 @@ def serve(server: EmbeddedPostgres | None, started_here: bool) -> int:
         f"  hub:    http://localhost:{port}/\n"
         f"  pilot:  http://jakarta.localhost:{port}/   (DKI Jakarta)\n"
         f"  staff:  http://jakarta.localhost:{port}/masuk/ and http://localhost:{port}/masuk/  -> {_admin_login(var)}\n"
+        "          (the first sign-in enrols an authenticator app: scan the QR code or type its secret)\n"
         f"  admin:  http://localhost:{port}/admin/\n"
         "  Ctrl-C stops web, worker, beat, the sync sweeper and the embedded database.\n",
         flush=True,

@@ -53,6 +53,38 @@ def _client_routes_like_wsgi() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _test_client_logins_pass_the_second_factor() -> Iterator[None]:
+    # Client.login()/force_login() skip /masuk/ (unit tests of other things): for staff they also
+    # mark the session verified with a real authenticator of the known test key (tests.two_factor),
+    # as the second step would. The two steps themselves: tests/accounts/test_two_factor.py.
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from accounts import two_factor
+    from tests.two_factor import otp_enrol
+
+    original = django.test.client.Client._login
+
+    def _login(self: Any, user: Any, backend: Any = None) -> None:
+        original(self, user, backend)
+        if two_factor.required_for(user):
+            session = self.session  # the session just saved (in the current schema)
+            session[DEVICE_ID_SESSION_KEY] = otp_enrol(user).persistent_id
+            session.save()
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(django.test.client.Client, "_login", _login)
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _basic_credentials_for_the_api_tests(settings: Any) -> None:
+    # The API tests call the staff API with Basic credentials, which carry no second factor and are
+    # refused for staff in a deployment (LAPOR_API_BASIC_AUTH off; tests/accounts/test_two_factor.py
+    # proves it). Two-factor sign-in itself stays required (LAPOR_OTP_REQUIRED is not touched).
+    settings.LAPOR_API_BASIC_AUTH = True
+
+
 @pytest.fixture(scope="session")
 def tenants_registry(_test_database: None, django_db_blocker: Any) -> dict[str, Pemda]:
     # Through _test_database: a run of only process tests (no `db` mark) still gets the test database.

@@ -6,4 +6,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Akun dan keanggotaan"
 
     def ready(self) -> None:
-        from accounts import schema  # noqa: F401 - registers the OpenAPI auth extensions
+        from accounts import (
+            schema,  # noqa: F401 - registers the OpenAPI auth extensions
+            sessions,  # noqa: F401 - stamps each sign-in for the staff session limits
+        )

@@ -8,15 +8,26 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
 
+from accounts import two_factor
 from accounts.selectors import memberships_for
 
 
-def apply_tenant_membership(request: HttpRequest, user: object) -> object:
-    """Return the user when they hold an active membership in request.tenant, else AnonymousUser."""
+def apply_tenant_membership(request: HttpRequest, user: object, *, second_factor: bool | None = None) -> object:
+    """Return the user when they hold an active membership in request.tenant, else AnonymousUser.
+
+    A member whose session has not passed the second factor (accounts.two_factor) is nobody here
+    either while two-factor sign-in is required. `second_factor` states it for credentials that
+    carry no session (Basic); by default the session's OTPMiddleware mark decides.
+    """
     tenant = getattr(request, "tenant", None)
     if not getattr(user, "is_authenticated", False):
         return user
     memberships = memberships_for(user=user, tenant=tenant)
+    if memberships and two_factor.required():
+        passed = two_factor.is_verified(user) if second_factor is None else second_factor
+        if not passed:
+            request.memberships = []  # type: ignore[attr-defined]
+            return AnonymousUser()
     request.memberships = memberships  # type: ignore[attr-defined]
     return user if memberships else AnonymousUser()
 

@@ -8,6 +8,7 @@ from django.contrib.auth import authenticate, login, logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django_otp import login as otp_login
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
@@ -15,6 +16,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import two_factor
+from accounts.lockout import lockout_response
 from accounts.selectors import memberships_for
 from accounts.services import login_link_consume
 
@@ -56,10 +59,20 @@ class MeApi(APIView):
 class LoginInput(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=256, trim_whitespace=False)
+    otp = serializers.CharField(
+        max_length=32,
+        required=False,
+        allow_blank=True,
+        help_text="Kode verifikasi: 6 angka dari aplikasi autentikator, atau satu kode pemulihan (wajib bagi petugas).",
+    )
 
 
 class LoginApi(APIView):
-    """Open a session on this host. Only members of this host's Pemda (or of the hub) may log in."""
+    """Open a session on this host. Only members of this host's Pemda (or of the hub) may log in.
+
+    Staff also send `otp` (accounts.two_factor): without it, or with a wrong one, 400 with `code`
+    `otp_required`, `otp_invalid` or `otp_enrolment_required` (no authenticator yet: enrol at /masuk/).
+    """
 
     authentication_classes: list[type] = []
     permission_classes = [AllowAny]
@@ -77,9 +90,46 @@ class LoginApi(APIView):
                 {"detail": _("Nama pengguna atau kata sandi salah, atau Anda bukan anggota Pemda ini.")},
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        login(request._request, user)
+        if two_factor.required_for(user):
+            refused = self._second_factor(request, user, data.validated_data.get("otp", ""))
+            if refused is not None:
+                return refused
+        else:
+            login(request._request, user)
         request._request.memberships = memberships_for(user=user, tenant=_tenant(request))  # type: ignore[attr-defined]
         return MeApi().get(request)
+
+    @staticmethod
+    def _second_factor(request: Request, user: Any, code: str) -> Response | None:
+        """Staff: the password is not enough; the `otp` code logs in (and marks the session verified)."""
+        django_request = request._request
+        if not two_factor.has_device(user):
+            return Response(
+                {
+                    "detail": _(
+                        "Verifikasi dua langkah belum aktif untuk akun ini. Masuk sekali lewat halaman /masuk/ "
+                        "untuk mengaktifkannya, lalu coba lagi."
+                    ),
+                    "code": "otp_enrolment_required",
+                },
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        if not code.strip():
+            return Response(
+                {"otp": [_("Masukkan kode verifikasi dari aplikasi autentikator Anda.")], "code": "otp_required"},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        if two_factor.locked_out(django_request, user):
+            return lockout_response(django_request, credentials={"username": user.get_username()})  # type: ignore[return-value]
+        device = two_factor.check_code(django_request, user, code)
+        if device is None:
+            return Response(
+                {"otp": [_("Kode verifikasi salah atau sudah dipakai.")], "code": "otp_invalid"},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        login(django_request, user)
+        otp_login(django_request, device)
+        return None
 
 
 class LogoutApi(APIView):
@@ -98,8 +148,11 @@ def login_link(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         user = login_link_consume(token=token, tenant=tenant)
         if user is not None:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            # A first sign-in (invitation, new Pemda) chooses a password next.
-            return redirect("/konsol/sandi/" if not user.has_usable_password() else "/konsol/")
+            # Staff pass the second factor (or enrol) next; a first sign-in (invitation, new Pemda)
+            # then chooses a password (accounts.two_factor.finish).
+            next_url = "/konsol/sandi/" if not user.has_usable_password() else "/konsol/"
+            return redirect(
+                two_factor.start(request, user, next_url=next_url, backend="django.contrib.auth.backends.ModelBackend")
+            )
         return render(request, "accounts/login_link.html", {"pemda": tenant, "invalid": True}, status=410)
     return render(request, "accounts/login_link.html", {"pemda": tenant, "invalid": False})

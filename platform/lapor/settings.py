@@ -112,6 +112,11 @@ SHARED_APPS = [
     "knox",
     # Failed logins are counted and locked out in public: a user is one person on every host.
     "axes",
+    # Two-factor sign-in of staff (TOTP and single-use recovery codes): devices are per user, in public,
+    # so one device serves a person's roles in every Pemda and at the hub.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     # Citizen accounts of the mobile app: one account for every Pemda (public schema).
     "citizens",
     # In both lists: the hub's number (1708) keeps its messages in public, each Pemda's in its schema.
@@ -144,6 +149,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): has this session passed the second factor (accounts.two_factor)?
+    "django_otp.middleware.OTPMiddleware",
+    # Staff sessions end after LAPOR_STAFF_IDLE_MINUTES idle and LAPOR_STAFF_SESSION_HOURS in all.
+    "accounts.sessions.StaffSessionMiddleware",
     "accounts.middleware.TenantMembershipMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -162,6 +171,8 @@ CITIZEN_API_MIDDLEWARE = [
         "django.contrib.sessions.middleware.SessionMiddleware",
         "django.middleware.csrf.CsrfViewMiddleware",
         "django.contrib.auth.middleware.AuthenticationMiddleware",
+        "django_otp.middleware.OTPMiddleware",
+        "accounts.sessions.StaffSessionMiddleware",
         "accounts.middleware.TenantMembershipMiddleware",
         "django.contrib.messages.middleware.MessageMiddleware",
         "django_htmx.middleware.HtmxMiddleware",
@@ -190,8 +201,13 @@ WSGI_APPLICATION = "lapor.wsgi.application"
 # No SESSION_COOKIE_DOMAIN: every Pemda host gets its own cookie, never a wildcard.
 SESSION_COOKIE_DOMAIN = None
 CSRF_COOKIE_DOMAIN = None
-SESSION_COOKIE_SECURE = env_bool("LAPOR_SECURE_COOKIES", False)
+LAPOR_LOCAL = env_bool("LAPOR_LOCAL", True)
+# Secure (HTTPS only) unless this is a local run; never readable by scripts; not sent on cross-site
+# POSTs (OWASP ASVS 5.0, V3.3).
+SESSION_COOKIE_SECURE = env_bool("LAPOR_SECURE_COOKIES", not LAPOR_LOCAL)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 # Proxies (addresses or networks) whose X-Forwarded-For is believed: the client address for rate
 # limits and idempotency is the first hop from the right that is not one of them (lapor.net).
 # Where vulnerabilities are reported (/.well-known/security.txt on every host), e.g. mailto:csirt@...
@@ -232,10 +248,25 @@ AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "lapor.net.request_client_address"
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_VERBOSE = False
+# Staff passwords (OWASP ASVS 5.0, V6.2): at least 12 characters, at most 128, not a common one and
+# not close to the person's username, name or e-mail address.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "accounts.passwords.MaximumLengthValidator", "OPTIONS": {"max_length": 128}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
 ]
+# Two-factor sign-in (accounts.two_factor): every staff member (a membership in a Pemda or at the
+# hub, or a Django admin) passes a TOTP code or a recovery code after the password, at /masuk/, at
+# the login API and at the admin; a session that has not is nobody on /konsol/ and the staff API.
+LAPOR_OTP_REQUIRED = env_bool("LAPOR_OTP_REQUIRED", True)
+# Basic credentials carry no second factor: refused for staff while two-factor sign-in is required,
+# unless this is set (scripts and test harnesses that call the staff API with a password only).
+LAPOR_API_BASIC_AUTH = env_bool("LAPOR_API_BASIC_AUTH", False)
+OTP_TOTP_ISSUER = "LAPOR!"
+# Staff sessions: signed out after this long without a request, and this long after signing in.
+LAPOR_STAFF_IDLE_MINUTES = env_int("LAPOR_STAFF_IDLE_MINUTES", 30, minimum=1, maximum=24 * 60)
+LAPOR_STAFF_SESSION_HOURS = env_int("LAPOR_STAFF_SESSION_HOURS", 12, minimum=1, maximum=7 * 24)
 LOGIN_URL = "/masuk/"
 LOGIN_REDIRECT_URL = "/konsol/"
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import authenticate, logout
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 from rest_framework.exceptions import NotFound
 
+from accounts import two_factor
 from accounts.selectors import memberships_for
 from agencies.models import Unit
 from complaints import services
@@ -58,8 +59,8 @@ def masuk(request: HttpRequest) -> HttpResponse:
         user = authenticate(request, username=username, password=request.POST.get("password", ""))
         tenant = request.tenant  # type: ignore[attr-defined]
         if user is not None and memberships_for(user=user, tenant=tenant):
-            login(request, user)
-            return redirect(target)
+            # Staff pass a second factor before the session is theirs (accounts.two_factor).
+            return redirect(two_factor.start(request, user, next_url=target))
         # One message for both cases: a stranger learns nothing about which usernames exist.
         errors = {"username": [_("Nama pengguna atau kata sandi salah, atau Anda bukan petugas di sini.")]}
     context = {"nav": "masuk", "errors": errors, "values": {"username": username}, "next": target}

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.models import Membership, Role
 from tenants.models import Pemda
+from tests.two_factor import otp_code
 
 HOST = "jakarta.localhost"
 
@@ -35,7 +36,12 @@ def _page_login(client: Client, password: str, address: str = "203.0.113.10") ->
 def _api_login(password: str, address: str = "203.0.113.10", **extra: str) -> Any:
     return Client().post(
         "/api/v1/auth/login/",
-        {"username": "vera-lock", "password": password},
+        # The right password comes with the authenticator's code (two-factor sign-in).
+        {
+            "username": "vera-lock",
+            "password": password,
+            **({"otp": otp_code("vera-lock")} if "pass" in password else {}),
+        },
         content_type="application/json",
         HTTP_HOST=HOST,
         REMOTE_ADDR=address,

@@ -10,6 +10,7 @@ from django.test import Client
 
 from accounts.models import Membership, Role
 from tenants.models import Pemda
+from tests.two_factor import otp_code
 
 
 @pytest.fixture
@@ -56,7 +57,7 @@ def test_session_opened_on_jakarta_is_unknown_on_bekasi(alice: User, bekasi: Pem
     client = Client()
     login = client.post(
         "/api/v1/auth/login/",
-        {"username": "alice", "password": "alice-pass-123"},
+        {"username": "alice", "password": "alice-pass-123", "otp": otp_code(alice)},
         content_type="application/json",
         HTTP_HOST="jakarta.localhost",
     )

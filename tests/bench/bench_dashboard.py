@@ -304,6 +304,7 @@ def phase_setup(spec: dict[str, Any]) -> None:
 
     from accounts.models import Membership, Role
     from tenants.models import Pemda, PemdaKind
+    from tests.two_factor import otp_enrol
 
     jakarta = Pemda.objects.get(code="31")
     hub = Pemda.objects.get(kind=PemdaKind.HUB)
@@ -314,6 +315,7 @@ def phase_setup(spec: dict[str, Any]) -> None:
     ):
         user = User.objects.create_user(username, password=PASSWORD)
         Membership.objects.create(user=user, tenant=tenant, role=role)
+        otp_enrol(user)  # they sign in with the second step (bench_portal.sign_in)
 
 
 def phase_codes(spec: dict[str, Any]) -> None:

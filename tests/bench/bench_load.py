@@ -59,6 +59,7 @@ from django_tenants.utils import tenant_context
 from accounts.models import Membership
 from agencies.models import Unit
 from tenants.models import Pemda
+from tests.two_factor import otp_enrol
 
 pemda = Pemda.objects.get(code="31")
 with tenant_context(pemda):
@@ -66,9 +67,11 @@ with tenant_context(pemda):
 for name in %(verifikators)r:
     user = User.objects.create_user(name, password=%(password)r)
     Membership.objects.create(user=user, tenant=pemda, role="verifikator")
+    otp_enrol(user)  # they sign in with the second step (tests/bench/common.py sign_in)
 for name in %(unit_officers)r:
     user = User.objects.create_user(name, password=%(password)r)
     Membership.objects.create(user=user, tenant=pemda, role="unit_officer", unit_id=unit.pk)
+    otp_enrol(user)
 """
 
 

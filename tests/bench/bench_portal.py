@@ -242,7 +242,8 @@ def main() -> int:
             "from django.contrib.auth.models import User; from accounts.models import Membership;"
             "from tenants.models import Pemda;"
             f"u = User.objects.create_user('bench-verif', password='{PASSWORD}');"
-            "Membership.objects.create(user=u, tenant=Pemda.objects.get(code='31'), role='verifikator')",
+            "Membership.objects.create(user=u, tenant=Pemda.objects.get(code='31'), role='verifikator');"
+            "from tests.two_factor import otp_enrol; otp_enrol(u)",
         )
         seed(url, args.reports)
 

@@ -59,6 +59,8 @@ def env_for(database_url: str, **extra: str) -> dict[str, str]:
     # All of a benchmark's load comes from one address: the intake rate limits would measure themselves.
     env["LAPOR_INTAKE_RATE_PER_ADDRESS"] = "off"
     env["LAPOR_INTAKE_RATE_PER_PHONE"] = "off"
+    # Officers' API calls by Basic credentials (no second factor; refused for staff by default).
+    env["LAPOR_API_BASIC_AUTH"] = "1"
     env.update(extra)
     return env
 
@@ -209,4 +211,11 @@ def sign_in(port: int, host: str, username: str, password: str = OFFICER_PASSWOR
         "POST", "/masuk/", {"csrfmiddlewaretoken": token.group(1), "username": username, "password": password}
     )
     assert status == 302, f"login failed: {status}"
+    # The second step: the code of the user's authenticator (enrolled with the tests' known key).
+    from tests.two_factor import KNOWN_KEY, code_for
+
+    status, _body = session.request(
+        "POST", "/masuk/verifikasi/", {"csrfmiddlewaretoken": token.group(1), "code": code_for(KNOWN_KEY)}
+    )
+    assert status == 302, f"code refused: {status}"
     return session

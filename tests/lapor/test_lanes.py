@@ -27,6 +27,7 @@ from accounts.models import Membership, Role
 from complaints import apis
 from lapor.lanes import CITIZEN_API_PATH
 from tenants.models import Pemda
+from tests.two_factor import otp_code
 
 CITIZEN_VIEWS = {
     apis.CategoryListApi,
@@ -172,7 +173,9 @@ def test_an_officer_session_still_needs_its_csrf_token_and_is_ignored_by_citizen
     Membership.objects.create(user=user, tenant=jakarta, role=Role.VERIFIKATOR)
     browser = Client(enforce_csrf_checks=True, HTTP_HOST="jakarta.localhost")
     login = browser.post(
-        "/api/v1/auth/login/", {"username": "vina", "password": "vina-pass-123"}, content_type="application/json"
+        "/api/v1/auth/login/",
+        {"username": "vina", "password": "vina-pass-123", "otp": otp_code(user)},
+        content_type="application/json",
     )
     assert login.status_code == 200, login.content
     assert {"sessionid", "csrftoken"} <= set(login.cookies)

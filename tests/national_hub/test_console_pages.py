@@ -8,7 +8,6 @@ sweeper, as in tests/sync/test_referral_flows.py.
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from typing import Any
 
@@ -25,6 +24,7 @@ from sync.outbox import outbox_write
 from sync.parties import HUB
 from tests.complaints.conftest import Api
 from tests.sync.test_referral_flows import _refer
+from tests.two_factor import staff_sign_in
 
 pytestmark = pytest.mark.django_db
 HOST = "localhost"
@@ -33,13 +33,7 @@ PAGES = ["/konsol/triase/", "/konsol/sinkronisasi/", "/konsol/registri/", "/kons
 
 def _logged_in(username: str) -> Client:
     client = Client(HTTP_HOST=HOST, enforce_csrf_checks=True)
-    page = client.get("/masuk/").content.decode()
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
-    assert token is not None
-    answer = client.post(
-        "/masuk/", {"csrfmiddlewaretoken": token.group(1), "username": username, "password": f"{username}-pass-123"}
-    )
-    assert answer.status_code == 302, answer.content
+    staff_sign_in(client, username, f"{username}-pass-123")
     return client
 
 

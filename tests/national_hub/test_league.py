@@ -16,6 +16,7 @@ from national_hub.models import KlStatsHistogram, KlStatsMonth
 from national_hub.stats import pemda_league, pemda_stats_receive
 from tests.complaints.conftest import Api
 from tests.sync.test_referral_flows import _refer
+from tests.two_factor import staff_sign_in
 
 pytestmark = pytest.mark.django_db
 HUB = "localhost"
@@ -23,7 +24,7 @@ HUB = "localhost"
 
 def _logged_in(username: str) -> Client:
     client = Client(HTTP_HOST=HUB)
-    assert client.post("/masuk/", {"username": username, "password": f"{username}-pass-123"}).status_code == 302
+    staff_sign_in(client, username, f"{username}-pass-123")
     return client
 
 

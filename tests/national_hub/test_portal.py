@@ -16,6 +16,7 @@ from django_tenants.utils import tenant_context
 from complaints.models import Report, Status
 from national_hub.models import HubReferral, TargetKind
 from tenants.models import Pemda
+from tests.two_factor import staff_sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -95,7 +96,7 @@ def test_the_hub_has_its_own_login_and_console(hub: Pemda) -> None:
     Membership.objects.create(user=user, tenant=hub, role=Role.HUB_OPERATOR)
     client = Client(HTTP_HOST="localhost")
     assert client.get("/konsol/")["Location"].startswith("/masuk/")
-    assert client.post("/masuk/", {"username": "hugo", "password": "hugo-pass-123"}).status_code == 302
+    staff_sign_in(client, "hugo", "hugo-pass-123")
     console = client.get("/konsol/").content.decode()
     assert "Onboarding Pemda" in console
     assert client.get("/konsol/onboarding/").status_code == 200

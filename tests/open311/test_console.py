@@ -13,6 +13,7 @@ from open311.models import ApiClient
 from open311.services import key_digest
 from tenants.models import Pemda
 from tests.open311.conftest import HOST
+from tests.two_factor import staff_sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +26,7 @@ REPORT = {
 
 def _signed_in(username: str) -> Client:
     client = Client(HTTP_HOST=HOST)
-    assert client.post("/masuk/", {"username": username, "password": f"{username}-pass-123"}).status_code == 302
+    staff_sign_in(client, username, f"{username}-pass-123")
     return client
 
 

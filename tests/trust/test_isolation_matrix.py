@@ -127,6 +127,7 @@ def target(jakarta: Pemda, bekasi: Pemda, cast: dict[str, User]) -> Target:
             "object_id": ["1"],
             "content_type_id": ["1"],
             "id": ["1"],
+            "pk": ["1"],  # django-otp's admin page of an authenticator (its QR code)
         },
     )
 

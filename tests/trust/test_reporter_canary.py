@@ -154,7 +154,7 @@ def test_no_surface_but_the_audited_reveal_shows_the_anonim_reporter(
     ids = {"report_id": [str(r.pk) for r in reports], "tracking_id": [r.tracking_id for r in reports],
            "attachment_id": ["1"], "fmt": ["csv", "json", "xml"], "name": ["laporan-bulanan", "laporan-skpd"],
            "code": ["jalan", jakarta.code], "action": ["balas"], "token": ["0" * 32], "referral_id": ["1"],
-           "rule_id": ["1"], "object_id": ["1"], "content_type_id": ["1"], "id": ["1"]}  # fmt: skip
+           "rule_id": ["1"], "object_id": ["1"], "content_type_id": ["1"], "id": ["1"], "pk": ["1"]}  # fmt: skip
     leaks: list[str] = []
     checked = 0
     for urlconf, host in (("lapor.urls_tenant", HOST), ("lapor.urls_public", HUB)):

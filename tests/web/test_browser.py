@@ -7,6 +7,7 @@ finds no serious or critical accessibility violation. Screenshots land in var/sc
 
 from __future__ import annotations
 
+import base64
 import re
 import time
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from django.db import connection
 
 from tests.helpers import database_url
 from tests.sync.federation import wait_for
+from tests.two_factor import code_for
 from tests.web.browser import PASSWORD, Site, audit, browser_or_skip, chromium, running_site, screenshot, watch_console
 
 # No django_db: these tests reach the database only through the site they drive (Playwright runs
@@ -79,12 +81,48 @@ def _file_report(page: Any, site: Site, title: str, *, privacy: str = "public") 
     return tracking_id, link
 
 
+# The authenticator keys of the officers of this module's site, learnt when each enrolled (their
+# first sign-in goes through enrolment, as a newcomer's does).
+KEYS: dict[str, str] = {}
+
+
+def _fresh_step(site: Site, username: str) -> None:
+    # A code works once per 30 s step and these tests sign a person in more often: forget the last
+    # step used, as if the previous sign-in were half a minute ago (tests.two_factor.otp_code).
+    conn = psycopg2.connect(site.deployment.database_url)
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute(
+                "UPDATE otp_totp_totpdevice SET last_t = -1, throttling_failure_count = 0"
+                " WHERE user_id = (SELECT id FROM auth_user WHERE username = %s)",
+                (username,),
+            )
+    finally:
+        conn.close()
+
+
+def _second_step(page: Any, site: Site, username: str) -> None:
+    """After the password: enrol the authenticator (first time) or type its code."""
+    page.wait_for_url(re.compile(r"/masuk/(verifikasi|aktifkan-verifikasi)/$"))
+    if page.url.endswith("/aktifkan-verifikasi/"):
+        secret = page.locator("code.secret").first.inner_text().replace(" ", "")
+        KEYS[username] = base64.b32decode(secret + "=" * (-len(secret) % 8)).hex()
+        page.get_by_label("Kode dari aplikasi").fill(code_for(KEYS[username]))
+        page.get_by_role("button", name="Aktifkan dan masuk").click()
+        page.get_by_role("link", name="Saya sudah menyimpannya, lanjutkan").click()
+    else:
+        _fresh_step(site, username)
+        page.get_by_label("Kode verifikasi").fill(code_for(KEYS[username]))
+        page.get_by_role("button", name="Masuk", exact=True).click()
+
+
 def _sign_in(browser: Any, site: Site, username: str) -> Any:
     page = _page(browser, site)
     page.goto(site.url(JAKARTA, "/masuk/"))
     page.get_by_label("Nama pengguna").fill(username)
     page.get_by_label("Kata sandi").fill(PASSWORD)
     page.get_by_role("button", name="Masuk", exact=True).click()
+    _second_step(page, site, username)
     page.wait_for_url("**/konsol/**")
     return page
 
@@ -259,6 +297,7 @@ def test_a_report_filed_at_the_hub_about_kota_bekasi_reaches_bekasis_queue(brows
     officer.get_by_label("Nama pengguna").fill("verif3275")
     officer.get_by_label("Kata sandi").fill(PASSWORD)
     officer.get_by_role("button", name="Masuk", exact=True).click()
+    _second_step(officer, site, "verif3275")
     officer.wait_for_url("**/konsol/**")
     assert "Jembatan retak di Kali Bekasi" in officer.locator("main").inner_text()
 
@@ -429,6 +468,7 @@ def test_a_hub_operator_routes_a_referral_out_of_triage(browser: Any, site: Site
     page.get_by_label("Nama pengguna").fill("ops")
     page.get_by_label("Kata sandi").fill(PASSWORD)
     page.get_by_role("button", name="Masuk", exact=True).click()
+    _second_step(page, site, "ops")
     page.wait_for_url("**/konsol/triase/")
     screenshot(page, "11-hub-triase")
     found = {"/konsol/triase/": audit(page)}
@@ -493,3 +533,60 @@ def test_the_open_data_page_is_found_from_the_footer_and_leads_to_each_file(brow
     phone.goto(site.url("localhost", "/data/"))
     assert "Laporan nasional per kategori per bulan" in phone.locator("main").inner_text()
     screenshot(phone, "31-data-terbuka-hub-phone")
+
+
+NEWCOMER = """
+from django.contrib.auth.models import User
+from accounts.models import Membership, Role
+from tenants.models import Pemda
+user = User.objects.filter(username="baru31").first() or User.objects.create_user("baru31", password="sandi-uji-123")
+Membership.objects.get_or_create(user=user, tenant=Pemda.objects.get(code="31"), role=Role.VERIFIKATOR)
+"""
+
+
+def test_a_newcomer_enrols_an_authenticator_then_signs_in_with_its_code(browser: Any, site: Site) -> None:
+    site.deployment.manage("shell", "-c", NEWCOMER)
+    page = _page(browser, site)
+    page.goto(site.url(JAKARTA, "/konsol/antrean/"))
+    page.get_by_label("Nama pengguna").fill("baru31")
+    page.get_by_label("Kata sandi").fill(PASSWORD)
+    page.get_by_role("button", name="Masuk", exact=True).click()
+    page.wait_for_url("**/masuk/aktifkan-verifikasi/")
+    # The QR code is drawn by the server (inline SVG); the secret is there as text for typing.
+    assert page.locator("figure.qr svg").count() == 1
+    screenshot(page, "30-aktifkan-verifikasi")
+    found = {"/masuk/aktifkan-verifikasi/": audit(page)}
+    secret = page.locator("code.secret").first.inner_text().replace(" ", "")
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8)).hex()
+
+    # A code typed wrong is explained next to the field; the right one enables it.
+    page.get_by_label("Kode dari aplikasi").fill("000000")
+    page.get_by_role("button", name="Aktifkan dan masuk").click()
+    assert "Kode tidak cocok" in page.locator("#error-summary").inner_text()
+    assert page.get_by_label("Kode dari aplikasi").get_attribute("aria-invalid") == "true"
+    found["/masuk/aktifkan-verifikasi/ (400)"] = audit(page)
+    time.sleep(2)  # django-otp's pause after a wrong code
+    page.get_by_label("Kode dari aplikasi").fill(code_for(key))
+    page.get_by_role("button", name="Aktifkan dan masuk").click()
+    codes = page.locator("ul.recovery-codes code").all_inner_texts()
+    assert len(codes) == 10 and all(re.fullmatch(r"[a-z2-7]{8}", c) for c in codes)
+    screenshot(page, "31-kode-pemulihan")
+    found["recovery codes"] = audit(page)
+    page.get_by_role("link", name="Saya sudah menyimpannya, lanjutkan").click()
+    page.wait_for_url("**/konsol/antrean/")
+
+    # Another day, another browser: password, then the code of the app.
+    _fresh_step(site, "baru31")
+    later = _page(browser, site, phone=True)
+    later.goto(site.url(JAKARTA, "/masuk/"))
+    later.get_by_label("Nama pengguna").fill("baru31")
+    later.get_by_label("Kata sandi").fill(PASSWORD)
+    later.get_by_role("button", name="Masuk", exact=True).click()
+    later.wait_for_url("**/masuk/verifikasi/")
+    screenshot(later, "32-kode-verifikasi-phone")
+    found["/masuk/verifikasi/"] = audit(later)
+    later.get_by_label("Kode verifikasi").fill(code_for(key))
+    later.get_by_role("button", name="Masuk", exact=True).click()
+    later.wait_for_url("**/konsol/**")
+    assert "Antrean verifikasi" in later.locator("main").inner_text() or later.url.endswith("/konsol/antrean/")
+    assert {path: v for path, v in found.items() if v} == {}

@@ -5,7 +5,6 @@ Through the test client with sessions and CSRF, as a browser without JavaScript.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
@@ -15,6 +14,7 @@ from django_tenants.utils import tenant_context
 from complaints.models import InternalNote, Report, Status
 from tenants.models import Pemda
 from tests.complaints.conftest import Api
+from tests.two_factor import staff_sign_in
 
 pytestmark = pytest.mark.django_db
 HOST = "jakarta.localhost"
@@ -22,12 +22,7 @@ HOST = "jakarta.localhost"
 
 def _logged_in(username: str) -> Client:
     client = Client(HTTP_HOST=HOST, enforce_csrf_checks=True)
-    page = client.get("/masuk/").content.decode()
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    answer = client.post(
-        "/masuk/", {"csrfmiddlewaretoken": token, "username": username, "password": f"{username}-pass-123"}
-    )
-    assert answer.status_code == 302, answer.content
+    staff_sign_in(client, username, f"{username}-pass-123")
     return client
 
 

@@ -17,6 +17,7 @@ from performance.aggregate import stats_drain
 from tenants.models import Pemda
 from tests.complaints.conftest import Api
 from tests.performance.test_aggregates import _work
+from tests.two_factor import staff_sign_in
 
 pytestmark = pytest.mark.django_db
 HOST = "jakarta.localhost"
@@ -25,8 +26,7 @@ IDENTITY = ("Siti Aminah", "siti@example.id", "081234567890")
 
 def _logged_in(username: str) -> Client:
     client = Client(HTTP_HOST=HOST)
-    answer = client.post("/masuk/", {"username": username, "password": f"{username}-pass-123"})
-    assert answer.status_code == 302, answer.content
+    staff_sign_in(client, username, f"{username}-pass-123")
     return client
 
 

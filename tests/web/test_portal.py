@@ -16,6 +16,7 @@ from django_tenants.utils import tenant_context
 from complaints.models import Report, Status
 from tenants.models import Pemda
 from tests.complaints.conftest import Api
+from tests.two_factor import staff_sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -161,7 +162,7 @@ def test_an_officers_attachment_link_opens_and_a_rahasia_one_is_not_public(api: 
     url = detail["attachments"][0]["url"]
     assert url.startswith("/lampiran/")
     officer = Client(HTTP_HOST=HOST)
-    assert officer.post("/masuk/", {"username": "vera", "password": "vera-pass-123"}).status_code == 302
+    staff_sign_in(officer, "vera", "vera-pass-123")
     opened = officer.get(url)
     assert opened.status_code == 200 and opened["Content-Type"] == "image/jpeg"
     assert _browser().get(url).status_code == 404  # rahasia: not for the public
