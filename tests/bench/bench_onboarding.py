@@ -240,6 +240,96 @@ def measure_rss(url: str, hosts: list[str]) -> tuple[float, float]:
         server.wait(timeout=30)
 
 
+class IntakeDuringUpgrade:
+    """Citizens filing through gunicorn (the release already running: normal settings, which know
+    nothing of the new migration) while `upgrade_tenants` applies that migration to every schema.
+    Any answer but 201 is an error; afterwards every 201's tracking ID must be a row."""
+
+    def __init__(self, url: str, hosts: list[str], threads: int = 4) -> None:
+        import threading
+
+        self.url, self.hosts, self.count = url, hosts, threads
+        self.port = _free_port()
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        self.filed: list[tuple[str, str]] = []  # (host, tracking id)
+        self.errors: list[str] = []
+        env = _env(url)
+        env["LAPOR_INTAKE_RATE_PER_ADDRESS"] = env["LAPOR_INTAKE_RATE_PER_PHONE"] = "off"
+        self.server = subprocess.Popen(
+            [str(BIN / "gunicorn"), "lapor.wsgi", "--bind", f"127.0.0.1:{self.port}", "--workers", "2",
+             "--log-level", "warning"],
+            env=env, cwd=REPO, start_new_session=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if _get(self.port, "localhost", "/healthz") == 200:
+                    break
+            except OSError:
+                if time.monotonic() > deadline or self.server.poll() is not None:
+                    raise SystemExit("bench-onboarding: gunicorn did not start") from None
+                time.sleep(0.2)
+        self.threads = [threading.Thread(target=self._file, args=(k,), daemon=True) for k in range(threads)]
+        for thread in self.threads:
+            thread.start()
+
+    def _file(self, k: int) -> None:
+        import http.client
+
+        from tests.bench.bench_intake import PAYLOAD
+
+        n = k
+        while not self.stop.is_set():
+            host = self.hosts[n % len(self.hosts)]
+            n += self.count
+            body = json.dumps({**PAYLOAD, "title": f"Lampu jalan mati saat pembaruan {n}"})
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+                conn.request("POST", "/api/v1/reports/", body=body,
+                             headers={"Host": host, "Content-Type": "application/json"})  # fmt: skip
+                response = conn.getresponse()
+                answer = response.read()
+                conn.close()
+            except OSError as exc:
+                with self.lock:
+                    self.errors.append(f"{host}: {exc}")
+                continue
+            with self.lock:
+                if response.status == 201:
+                    self.filed.append((host, json.loads(answer)["tracking_id"]))
+                else:
+                    self.errors.append(f"{host}: HTTP {response.status} {answer[:200]!r}")
+
+    def finish(self) -> int:
+        """Stop filing; returns how many 201s have no row."""
+        self.stop.set()
+        for thread in self.threads:
+            thread.join(timeout=60)
+        self.server.terminate()
+        self.server.wait(timeout=30)
+        found = _phase("tracked", self.url, json.dumps(self.filed))
+        return int(found["missing"])
+
+
+def phase_tracked(filed: list[list[str]]) -> dict[str, Any]:
+    """How many of these (host, tracking id) pairs have no report in their Pemda's schema."""
+    _django()
+    from django_tenants.utils import tenant_context
+
+    from complaints.models import Report
+    from tenants.models import Domain
+
+    by_host: dict[str, list[str]] = {}
+    for host, tracking in filed:
+        by_host.setdefault(host, []).append(tracking)
+    missing = 0
+    for host, ids in by_host.items():
+        with tenant_context(Domain.objects.get(domain=host).tenant):
+            missing += len(set(ids)) - Report.objects.filter(tracking_id__in=ids).count()
+    return {"missing": missing}
+
+
 def _server_url() -> tuple[str, Any]:
     """URL of the server's maintenance database, starting the embedded server when needed."""
     from deploy.local import start_database
@@ -279,6 +369,7 @@ def main() -> int:
             "baseline-migrate": lambda: phase_baseline_migrate(int(args.phase_args[0])),
             "hosts": phase_hosts,
             "codes": lambda: phase_codes(int(args.phase_args[0])),
+            "tracked": lambda: phase_tracked(json.loads(args.phase_args[0])),
         }
         print(json.dumps(phases[args.phase]()))
         return 0
@@ -316,7 +407,18 @@ def main() -> int:
 
         sample = min(args.baseline * 4, len(hosts))
         base_migrate = _phase("baseline-migrate", bench_url, str(sample), settings=PROBE_SETTINGS)
+        # The new migration while citizens keep filing at every Pemda (the release still running).
+        intake = IntakeDuringUpgrade(bench_url, hosts)
+        time.sleep(1.0)
         migrate_seconds = _run([*manage, "upgrade_tenants", *workers], bench_url, settings=PROBE_SETTINGS)
+        time.sleep(1.0)
+        missing = intake.finish()
+        upgrade_filed, upgrade_errors = len(intake.filed), len(intake.errors)
+        log(
+            f"during the upgrade: {upgrade_filed} reports filed at {len({h for h, _ in intake.filed})} Pemda, "
+            f"{upgrade_errors} errors, {missing} answered 201 without a row"
+            + (f" (first: {intake.errors[0]})" if intake.errors else "")
+        )
         log(
             f"new migration: django-tenants migrate_schemas {base_migrate['baseline_migrate_per_schema_ms']} ms per "
             f"schema ({sample} schemas, one by one); upgrade_tenants {migrate_seconds:.1f} s for all {len(hosts)}"
@@ -338,6 +440,9 @@ def main() -> int:
         "baseline_migrate_per_schema_ms": base_migrate["baseline_migrate_per_schema_ms"],
         "rss_mb_1": rss_one,
         "rss_mb_all": rss_all,
+        "upgrade_intake_filed": upgrade_filed,
+        "upgrade_intake_errors": upgrade_errors,
+        "upgrade_intake_missing": missing,
     }
     result["targets_met"] = {
         "onboard_seconds": result["onboard_seconds"] <= TARGETS["onboard_seconds"],
@@ -350,7 +455,8 @@ def main() -> int:
         f"per schema than migrate_schemas; RSS +{rss_all - rss_one:.1f} MB"
     )
     print(json.dumps(result), flush=True)
-    return 0
+    # Zero errors and nothing lost while the migration ran: anything else fails the run (and CI's smoke).
+    return 0 if upgrade_errors == 0 and missing == 0 and upgrade_filed > 0 else 1
 
 
 if __name__ == "__main__":
