@@ -4,10 +4,10 @@ after the database connection is lost.
 kombu's `Channel._get` polls inside a session and commits in a `finally`. When the connection dies
 (a PostgreSQL restart, a failover to another member) the query fails, the commit then fails too,
 and the session refuses every later statement until it is rolled back, which nothing does: the
-worker goes on polling and never consumes again. Here a failed poll rolls the session back and
-counts as "no message now"; the next poll, a moment later, connects again (to the new primary
-behind a multi-host DATABASE_URL, docs/ha.md). Registered for the `sqla` and `sqlalchemy`
-schemes by lapor.celery.
+worker goes on polling and never consumes again. Here a failed poll rolls the session back,
+drops the pool's connections and counts as "no message now"; the next poll, a moment later,
+connects again (to the new primary behind a multi-host DATABASE_URL, docs/ha.md). Registered for
+the `sqla` and `sqlalchemy` schemes by lapor.celery.
 """
 
 from __future__ import annotations
@@ -29,6 +29,11 @@ class Channel(kombu_sqla.Channel):
             raise
         except Exception as exc:
             self.session.rollback()
+            # Drop the pooled connections too: a server that ended them (a restart, a failover,
+            # pg_terminate_backend) is not always reported as a disconnect, and the next statement
+            # (a publish, the next poll) would take the same dead connection from the pool.
+            self.session.close()
+            self.session.get_bind().dispose()
             logger.warning("broker poll of %s failed, polling again: %s", queue, str(exc).strip().splitlines()[0])
             raise Empty() from exc
 

@@ -324,8 +324,9 @@ def celery_worker(env: dict[str, str], schedule: Path, log: Path) -> Iterator[No
         out.close()
 
 
-def sign_in(port: int, host: str, username: str, password: str) -> str:
-    """Sign in through /masuk/ as a browser does; returns the Cookie header of the session."""
+def sign_in(port: int, host: str, username: str, password: str, *, code: str) -> str:
+    """Sign in through /masuk/ and its second step (/masuk/verifikasi/, the authenticator's `code`) as a
+    browser does; returns the Cookie header of the session."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
         conn.request("GET", "/masuk/", headers={"Host": host})
@@ -354,6 +355,19 @@ def sign_in(port: int, host: str, username: str, password: str) -> str:
         for header in response.headers.get_all("Set-Cookie") or []:
             cookies.load(header)
         assert response.status == 302 and "sessionid" in cookies, (response.status, list(cookies))
+        jar = "; ".join(f"{name}={morsel.value}" for name, morsel in cookies.items())
+        form = urllib.parse.urlencode({"csrfmiddlewaretoken": token.group(1), "code": code})
+        conn.request(
+            "POST",
+            "/masuk/verifikasi/",
+            body=form,
+            headers={"Host": host, "Content-Type": "application/x-www-form-urlencoded", "Cookie": jar},
+        )
+        response = conn.getresponse()
+        response.read()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            cookies.load(header)
+        assert response.status == 302, ("code refused", response.status)
         return "; ".join(f"{name}={morsel.value}" for name, morsel in cookies.items())
     finally:
         conn.close()

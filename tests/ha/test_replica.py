@@ -18,6 +18,7 @@ import pytest
 
 from tests.ha import postgres as pg
 from tests.helpers import free_port
+from tests.two_factor import code_for
 
 pytestmark = pytest.mark.slow
 
@@ -97,6 +98,8 @@ def test_read_only_pages_read_from_the_streaming_replica() -> None:
                 LAPOR_REPLICA_CHECK_SECONDS="0",  # every page measures the lag afresh
             )
             pg.app_prepare(env, var_dir)
+            # The admin signs in with the second step: an authenticator with the tests' known key.
+            pg.manage(env, "shell", "-c", "from tests.two_factor import otp_enrol; otp_enrol('admin')")
             _wait_caught_up(primary_port, replica_port)
             schema = pg.query(
                 primary_port, "SELECT schema_name FROM tenants_pemda WHERE slug = 'jakarta'", dbname="lapor"
@@ -130,7 +133,7 @@ def test_read_only_pages_read_from_the_streaming_replica() -> None:
                 assert "SELECT" in on_replica, on_replica[-3000:]
                 # The pimpinan dashboard and the hub's league, signed in (who is signed in is read on the primary).
                 password = (var_dir / "admin.txt").read_text().strip()
-                cookie = pg.sign_in(web_port, JAKARTA, "admin", password)
+                cookie = pg.sign_in(web_port, JAKARTA, "admin", password, code=code_for())
                 on_primary, on_replica = _served_from(
                     primary_log, replica_log, web_port, "/konsol/kinerja/", cookie=cookie
                 )
@@ -139,7 +142,8 @@ def test_read_only_pages_read_from_the_streaming_replica() -> None:
                     on_replica[-3000:],
                 )
                 assert "accounts_membership" in on_primary and "accounts_membership" not in on_replica
-                cookie = pg.sign_in(web_port, "localhost", "admin", password)
+                # The next 30-second step's code: the one just used is not accepted twice.
+                cookie = pg.sign_in(web_port, "localhost", "admin", password, code=code_for(at=time.time() + 30))
                 on_primary, on_replica = _served_from(
                     primary_log, replica_log, web_port, "/konsol/liga/", "localhost", cookie=cookie
                 )
