@@ -26,6 +26,9 @@ def test_a_poll_on_a_lost_connection_is_an_empty_poll_and_the_next_one_consumes(
         channel._new_queue(queue)
         with pytest.raises(Empty):
             channel._get(queue)
+        # One pooled connection only, so that the poll below is sure to take the one that is killed.
+        channel.session.close()
+        channel.session.get_bind().dispose()
         pid = channel.session.execute(text("SELECT pg_backend_pid()")).scalar()
         channel.session.commit()
         url = channel.session.bind.url
