@@ -19,24 +19,27 @@ from accounts import two_factor
 from accounts.lockout import lockout_response
 
 
-def _locked(request: HttpRequest, user: Any) -> HttpResponse | None:
+def _pending(request: HttpRequest, *, enrolled: bool) -> tuple[Any, HttpResponse | None]:
+    """The person half-way through signing in, or the answer that sends them elsewhere: back to
+    /masuk/ without a pending sign-in, to the other page when `enrolled` is not their case, or the
+    lockout."""
+    user = two_factor.pending_user(request)
+    if user is None:
+        return None, redirect("/masuk/")
+    if two_factor.has_device(user) != enrolled:
+        return user, redirect(two_factor.VERIFY_PATH if not enrolled else two_factor.ENROL_PATH)
     if two_factor.locked_out(request, user):
-        return lockout_response(request, credentials={"username": user.get_username()})
-    return None
+        return user, lockout_response(request, credentials={"username": user.get_username()})
+    return user, None
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 def verify(request: HttpRequest) -> HttpResponse:
     """The 6-digit code of the authenticator app, or one recovery code."""
-    user = two_factor.pending_user(request)
-    if user is None:
-        return redirect("/masuk/")
-    if not two_factor.has_device(user):
-        return redirect(two_factor.ENROL_PATH)
-    locked = _locked(request, user)
-    if locked is not None:
-        return locked
+    user, elsewhere = _pending(request, enrolled=True)
+    if elsewhere is not None:
+        return elsewhere
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         device = two_factor.check_code(request, user, request.POST.get("code", ""))
@@ -55,14 +58,9 @@ def _grouped(secret: str) -> str:
 @require_http_methods(["GET", "POST"])
 def enrol(request: HttpRequest) -> HttpResponse:
     """First sign-in of a staff member: scan (or type) the secret, confirm one code, keep the recovery codes."""
-    user = two_factor.pending_user(request)
-    if user is None:
-        return redirect("/masuk/")
-    if two_factor.has_device(user):
-        return redirect(two_factor.VERIFY_PATH)
-    locked = _locked(request, user)
-    if locked is not None:
-        return locked
+    user, elsewhere = _pending(request, enrolled=False)
+    if elsewhere is not None:
+        return elsewhere
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         enrolled = two_factor.enrol_confirm(request, user, request.POST.get("code", ""))
