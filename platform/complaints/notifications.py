@@ -182,16 +182,18 @@ def notification_pending_clock() -> None:
         cursor.execute(NOTIFY_CLOCK_SQL, notify_clock_params(at=timezone.now() + NOTIFY_SWEEP_AFTER))
 
 
-def notifications_sweep() -> int:
-    """Re-queue notifications still pending a while after they were written (their batch was lost)."""
+def notifications_sweep() -> tuple[int, bool]:
+    """Re-queue notifications still pending a while after they were written (their batch was lost).
+
+    Returns how many were re-queued and whether younger ones are still pending (the clock stays).
+    """
+    pending = Notification.objects.filter(status=NotificationStatus.PENDING)
     stale = list(
-        Notification.objects.filter(
-            status=NotificationStatus.PENDING, created_at__lte=timezone.now() - NOTIFY_SWEEP_AFTER / 2
-        ).values_list("pk", flat=True)[:5000]
+        pending.filter(created_at__lte=timezone.now() - NOTIFY_SWEEP_AFTER / 2).values_list("pk", flat=True)[:5000]
     )
     for notification_id in stale:
         notification_send_on_commit(notification_id=notification_id)
-    return len(stale)
+    return len(stale), bool(stale) or pending.exists()
 
 
 def notification_deliver(*, notification_id: int) -> str:

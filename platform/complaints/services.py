@@ -612,9 +612,11 @@ def sla_advance(*, deadline: DueDeadline) -> str:
     """
     now = timezone.now()
     if deadline.kind == DeadlineKind.NOTIFY:
-        resent = notifications_sweep()
-        if resent:
-            DueDeadline.objects.filter(pk=deadline.pk).update(next_action_at=now + NOTIFY_SWEEP_AFTER)
+        resent, waiting = notifications_sweep()
+        if resent or waiting:
+            # Kept while anything is pending: a batch lost after the sweep's cut-off (younger than
+            # it) is found by the next sweep, not left without a clock once the burst is over.
+            DueDeadline.objects.filter(pk=deadline.pk).update(next_action_at=now + NOTIFY_SWEEP_AFTER / 2)
         else:
             DueDeadline.objects.filter(pk=deadline.pk).delete()
         return f"notifications:{resent}"

@@ -7,6 +7,7 @@ on the path every report takes; a relay gathers items per tenant in memory and a
 process publishes them once per interval, so the request pays an append. What is still in memory
 when a process dies is not lost by design: each user of a relay has its own sweep that finds
 the work again (notifications: the SLA scan; statistics: the next drain reads from a cursor).
+A batch the broker refuses while the process lives is put back and published at the next flush.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from django.db import connection, transaction
 logger = logging.getLogger(__name__)
 
 Publish = Callable[[str, list[Any]], None]
+# Items of failed publishes kept for the next flush, at most (each is a small id or None).
+KEEP_AT_MOST = 100_000
 
 
 class Relay:
@@ -56,14 +59,30 @@ class Relay:
             time.sleep(self.flush_seconds)
             try:
                 self.flush()
-            except Exception:  # broker down: the work stays findable by its own sweep
+            except Exception:  # broker down: kept for the next flush, and findable by its own sweep
                 logger.exception("%s relay flush failed", self.name)
 
     def flush(self) -> int:
-        """Publish what is queued; returns how many items were handed to the broker."""
+        """Publish what is queued; returns how many items were handed to the broker.
+
+        A batch the broker refused (a node lost, a failover under way) is put back and tried again
+        at the next flush, up to KEEP_AT_MOST items in all; beyond that it is left to its sweep.
+        """
         with self._lock:
             batches = dict(self._pending)
             self._pending.clear()
+        published = 0
+        failed: Exception | None = None
         for schema, items in batches.items():
-            self.publish(schema, items)
-        return sum(len(items) for items in batches.values())
+            try:
+                self.publish(schema, items)
+            except Exception as exc:
+                failed = exc
+                with self._lock:
+                    if sum(map(len, self._pending.values())) + len(items) <= KEEP_AT_MOST:
+                        self._pending[schema][:0] = items
+            else:
+                published += len(items)
+        if failed is not None:
+            raise failed
+        return published

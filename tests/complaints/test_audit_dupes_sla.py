@@ -181,3 +181,37 @@ def test_english_reporter_gets_english_mail(api: Api, cast: dict[str, object], j
     with tenant_context(jakarta):
         notification = Notification.objects.get(report__tracking_id=response.json()["tracking_id"])
     assert notification.subject == f"Report {response.json()['tracking_id']} received"
+
+
+def test_a_lost_notification_younger_than_the_sweeps_cut_off_keeps_its_clock(
+    api: Api, cast: dict[str, object], jakarta: Pemda
+) -> None:
+    # In this test no commit happens, so no relay batch is ever published: each notification is
+    # pending as if a dying broker had swallowed its batch. Only the SLA scan's sweep re-queues it.
+    start = datetime(2026, 11, 2, 9, 0, tzinfo=WIB)
+    with time_machine.travel(start, tick=False):
+        first = api.submit(reporter_email="pertama@example.id")
+    with tenant_context(jakarta):
+        notification_deliver(
+            notification_id=Notification.objects.get(report__tracking_id=first["tracking_id"], event="submitted").pk
+        )
+    with time_machine.travel(start.replace(minute=1, second=30), tick=False):
+        second = api.submit(reporter_email="kedua@example.id")  # lost 90 s after the clock was set
+
+    def sweep_at(minute: int) -> dict[str, int]:
+        with time_machine.travel(start.replace(minute=minute, second=5), tick=False), tenant_context(jakarta):
+            outcomes: dict[str, int] = sla_process_task.apply().get()
+            return {k: v for k, v in outcomes.items() if k.startswith("notifications")}
+
+    # At 9:02 the second is only 35 s old: not re-queued yet, and the clock stays for it.
+    assert sweep_at(2) == {"notifications:0": 1}
+    with tenant_context(jakarta):
+        assert DueDeadline.objects.filter(schema_name="pemda_31", kind="notify").count() == 1
+    # A minute later it is stale: re-queued. Once nothing is pending, the clock goes.
+    assert sweep_at(3) == {"notifications:1": 1}
+    with tenant_context(jakarta):
+        pending = Notification.objects.get(report__tracking_id=second["tracking_id"], event="submitted")
+        assert notification_deliver(notification_id=pending.pk) == "sent"
+    assert sweep_at(4) == {"notifications:0": 1}
+    with tenant_context(jakarta):
+        assert not DueDeadline.objects.filter(schema_name="pemda_31", kind="notify").exists()
