@@ -60,26 +60,57 @@ def outbound_queue(
     reply_to_id: str = "",
 ) -> OutboundMessage:
     """Write the message in the caller's transaction; it leaves after commit."""
+    message = outbound_new(
+        provider=provider,
+        address=address,
+        recipient=recipient,
+        text=text,
+        in_reply_to_id=in_reply_to.pk if in_reply_to is not None else None,
+        notification_id=notification_id,
+        report_id=report_id,
+        reply_to_id=reply_to_id,
+    )
+    message.save(force_insert=True)
+    channel_clock_arm(at=message.next_attempt_at or message.created_at)  # the sweep's safety net
+    outbound_queued(outbound_id=message.pk)
+    return message
+
+
+def outbound_new(
+    *,
+    provider: str,
+    address: str,
+    recipient: str,
+    text: str,
+    in_reply_to_id: int | None = None,
+    notification_id: int | None = None,
+    report_id: int | None = None,
+    reply_to_id: str = "",
+) -> OutboundMessage:
+    """The (unsaved) row of a message to `recipient`; whoever writes it calls outbound_queued()
+    with its id, and brings the channel sweep's clock to its next_attempt_at."""
     if provider in SMS_PROVIDERS:
         text = gsm_safe(text)
     now = timezone.now()
-    message = OutboundMessage.objects.create(
+    return OutboundMessage(
         provider=provider,
         address=address,
         recipient=encrypt(recipient),
         recipient_hash=sender_hash(recipient),
         text=text,
         parts=parts_of(text) if provider in SMS_PROVIDERS else 1,
-        in_reply_to=in_reply_to,
+        in_reply_to_id=in_reply_to_id,
         notification_id=notification_id,
         report_id=report_id,
         created_at=now,
         next_attempt_at=now + timedelta(seconds=settings.LAPOR_CHANNEL_SWEEP_AFTER_SECONDS),
         provider_ids=[reply_to_id] if reply_to_id else [],
     )
-    channel_clock_arm(at=message.next_attempt_at or now)  # the sweep's safety net, should the task be lost
-    _relay.on_commit(message.pk)
-    return message
+
+
+def outbound_queued(*, outbound_id: int) -> None:
+    """Send the written message once the transaction commits (batched by the relay)."""
+    _relay.on_commit(outbound_id)
 
 
 def outbound_send(*, outbound_id: int) -> str:

@@ -27,9 +27,10 @@ from django.utils.translation import gettext as _
 from channels.doors import MIN_TEXT, Answer, Door, Inbound, help_text
 from channels.identity import sender_hash
 from channels.keywords import parse
-from channels.models import Conversation, InboundMessage, Outcome
-from channels.outbound import outbound_queue
+from channels.models import Conversation, InboundMessage, OutboundMessage, Outcome
+from channels.outbound import outbound_new, outbound_queued
 from channels.providers.common import MAX_TEXT, MediaError
+from deadlines.services import CHANNEL_CLOCK_SQL
 from lapor.crypto import encrypt
 from tenants.context import current_schema
 
@@ -56,8 +57,8 @@ def inbound_receive(message: Inbound) -> Received:
     now = timezone.now()
     s_hash = sender_hash(message.sender)
     with transaction.atomic():
-        row = _inbound_insert(message, s_hash, now)
-        if row is None:
+        inbound_id, conversation = _taken(message, s_hash, now)
+        if inbound_id is None:
             first = InboundMessage.objects.get(
                 provider=message.provider, provider_message_id=message.provider_message_id[:128]
             )
@@ -65,33 +66,24 @@ def inbound_receive(message: Inbound) -> Received:
                 "channel message %s:%s delivered again; nothing new", message.provider, first.provider_message_id
             )
             return Received(first.pk, True, first.outcome, tracking_id=first.tracking_id)
-        conversation = _conversation_locked(message.provider, s_hash, now)
-        loaded = {f.attname: deepcopy(getattr(conversation, f.attname)) for f in Conversation._meta.concrete_fields}
+        loaded = {name: deepcopy(getattr(conversation, name)) for name in _CONVERSATION_STATE}
         command = parse(message.text)
         with translation.override(
             command.language if command.kind != "other" else _conversation_language(conversation)
         ):
             answer = _act(message, command, conversation)
+            if answer.outcome == Outcome.REPORT:  # filed here, or at the hub once the place is known
+                _window(conversation).window_count += 1
             if answer.pending is not None:
                 conversation.pending = answer.pending
             changed = [name for name, value in loaded.items() if getattr(conversation, name) != value]
-            if changed:  # updated_at was written when the row was locked
-                conversation.save(update_fields=changed)
-            row.outcome = answer.outcome
-            row.report_id = answer.report_id
-            row.tracking_id = answer.tracking_id
-            row.save(update_fields=["outcome", "report_id", "tracking_id"])
-            if answer.text:
-                outbound_queue(
-                    provider=message.provider,
-                    address=message.address,
-                    recipient=message.sender,
-                    text=answer.text,
-                    in_reply_to=row,
-                    report_id=answer.report_id,
-                    reply_to_id=message.provider_message_id,
-                )
-    return Received(row.pk, False, answer.outcome, answer.text, answer.tracking_id)
+            _settle(message, inbound_id, answer, conversation, changed)
+    return Received(inbound_id, False, answer.outcome, answer.text, answer.tracking_id)
+
+
+# What acting on a message may change in the sender's conversation (updated_at is written when
+# the row is locked).
+_CONVERSATION_STATE = ("pending", "confirmed_at", "window_start", "window_count")
 
 
 def _insert(model: type[Model], obj: Model, conflict: str) -> tuple[str, list[Any]]:
@@ -104,9 +96,11 @@ def _insert(model: type[Model], obj: Model, conflict: str) -> tuple[str, list[An
     return f"INSERT INTO {table} ({columns}) VALUES ({marks}) {conflict}", params
 
 
-def _inbound_insert(message: Inbound, s_hash: str, now: datetime) -> InboundMessage | None:
-    """The message's new row, or None when the provider's message id is already kept: one statement
-    (ON CONFLICT DO NOTHING) where an INSERT that may fail would need a savepoint around it."""
+def _taken(message: Inbound, s_hash: str, now: datetime) -> tuple[int | None, Conversation]:
+    """One statement: the message kept unless (provider, provider message id) is already there
+    (then no id: ON CONFLICT DO NOTHING, where an INSERT that may fail would need a savepoint),
+    and the sender's conversation created or found, its row locked until commit (one sender's
+    messages are taken in order)."""
     row = InboundMessage(
         provider=message.provider,
         provider_message_id=message.provider_message_id[:128],
@@ -119,38 +113,55 @@ def _inbound_insert(message: Inbound, s_hash: str, now: datetime) -> InboundMess
         received_at=message.received_at,
         created_at=now,
     )
-    sql, params = _insert(InboundMessage, row, "ON CONFLICT (provider, provider_message_id) DO NOTHING RETURNING id")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        found = cursor.fetchone()
-    if found is None:
-        return None
-    row.pk = found[0]
-    row._state.adding = False
-    return row
-
-
-def _conversation_locked(provider: str, s_hash: str, now: datetime) -> Conversation:
-    """The sender's conversation, created if new, its row locked until commit (one sender's messages
-    are taken in order): one upsert where a locking read and a guarded insert took four statements."""
-    fresh = Conversation(provider=provider, sender_hash=s_hash, updated_at=now)
-    sql, params = _insert(
+    inbound_sql, inbound_params = _insert(
+        InboundMessage, row, "ON CONFLICT (provider, provider_message_id) DO NOTHING RETURNING id"
+    )
+    fresh = Conversation(provider=message.provider, sender_hash=s_hash, updated_at=now)
+    conversation_sql, conversation_params = _insert(
         Conversation,
         fresh,
         "ON CONFLICT (provider, sender_hash) DO UPDATE SET updated_at = EXCLUDED.updated_at RETURNING *",
     )
-    return next(iter(Conversation.objects.raw(sql, params)))
+    sql = f"WITH m AS ({inbound_sql}), c AS ({conversation_sql}) SELECT c.*, (SELECT id FROM m) AS inbound_id FROM c"
+    conversation = next(iter(Conversation.objects.raw(sql, inbound_params + conversation_params)))
+    return conversation.inbound_id, conversation  # type: ignore[attr-defined]
+
+
+def _settle(message: Inbound, inbound_id: int, answer: Answer, conversation: Conversation, changed: list[str]) -> None:
+    """One statement: the message's outcome, what changed in the conversation, and the answer
+    queued for sending (channels.outbound) with the channel sweep's clock."""
+    ctes = ["i AS (UPDATE channels_inboundmessage SET outcome = %s, report_id = %s, tracking_id = %s WHERE id = %s)"]
+    params: list[Any] = [answer.outcome, answer.report_id, answer.tracking_id, inbound_id]
+    if changed:
+        fields: list[Any] = [Conversation._meta.get_field(name) for name in changed]
+        sets = ", ".join(f"{connection.ops.quote_name(str(f.column))} = %s" for f in fields)
+        ctes.append(f"v AS (UPDATE channels_conversation SET {sets} WHERE id = %s)")
+        params += [f.get_db_prep_save(getattr(conversation, f.attname), connection) for f in fields]
+        params.append(conversation.pk)
+    outbound = None
+    if answer.text:
+        outbound = outbound_new(
+            provider=message.provider,
+            address=message.address,
+            recipient=message.sender,
+            text=answer.text,
+            in_reply_to_id=inbound_id,
+            report_id=answer.report_id,
+            reply_to_id=message.provider_message_id,
+        )
+        outbound_sql, outbound_params = _insert(OutboundMessage, outbound, "RETURNING id")
+        ctes += [f"o AS ({outbound_sql})", f"k AS ({CHANNEL_CLOCK_SQL})"]
+        params += [*outbound_params, outbound.next_attempt_at, outbound.next_attempt_at]
+    select = "(SELECT id FROM o)" if outbound is not None else "NULL::bigint"
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {', '.join(ctes)} SELECT {select}", params)
+        outbound_id = cursor.fetchone()[0]
+    if outbound_id is not None:
+        outbound_queued(outbound_id=outbound_id)
 
 
 def _conversation_language(conversation: Conversation) -> str:
     return str((conversation.pending or {}).get("language", "id"))
-
-
-def _reports_today(message: Inbound, s_hash: str) -> int:
-    since = timezone.now() - timedelta(days=1)
-    return InboundMessage.objects.filter(
-        provider=message.provider, sender_hash=s_hash, outcome=Outcome.REPORT, created_at__gte=since
-    ).count()
 
 
 def _act(message: Inbound, command: Any, conversation: Conversation) -> Answer:
@@ -165,7 +176,7 @@ def _act(message: Inbound, command: Any, conversation: Conversation) -> Answer:
         )
     if command.kind == "yes" and pending.get("kind") == "confirm":
         conversation.confirmed_at = timezone.now()
-        return _file(message, door, str(pending.get("text", "")), {}, held)
+        return _file(message, door, conversation, str(pending.get("text", "")), {}, held)
     if command.kind == "report":
         media = _capped(held + message.media)
         if confirm_first and conversation.confirmed_at is None:
@@ -174,7 +185,7 @@ def _act(message: Inbound, command: Any, conversation: Conversation) -> Answer:
                 Outcome.CONFIRM,
                 pending={"kind": "confirm", "text": command.body, "media": media},
             )
-        return _file(message, door, command.body, pending, media)
+        return _file(message, door, conversation, command.body, pending, media)
     if command.kind == "check":
         return door.check(message, command.tracking_id, command.typed_id)
     if command.kind == "reply":
@@ -233,10 +244,15 @@ def _with_media(answer: Answer, media: list[dict[str, Any]]) -> Answer:
 
 
 def _file(
-    message: Inbound, door: Door, text: str, pending: dict[str, Any], media: list[dict[str, Any]] | None = None
+    message: Inbound,
+    door: Door,
+    conversation: Conversation,
+    text: str,
+    pending: dict[str, Any],
+    media: list[dict[str, Any]] | None = None,
 ) -> Answer:
     limit = settings.LAPOR_CHANNEL_REPORTS_PER_DAY
-    if _reports_today(message, sender_hash(message.sender)) >= limit:
+    if _window(conversation).window_count >= limit:
         return Answer(
             _("Batas %(n)s laporan per hari dari nomor ini sudah tercapai. Coba lagi besok, atau lapor lewat situs.")
             % {"n": limit},
@@ -246,8 +262,19 @@ def _file(
     media = media or []
     notes = _attach(message, media) if len(text.strip()) >= MIN_TEXT else []
     try:
-        with transaction.atomic():
-            answer = door.report(message, text, pending)
+        # No savepoint: a door checks what it is given before it writes (the intake's one
+        # statement is the only write), so a refusal leaves nothing to undo.
+        answer = door.report(message, text, pending)
     except ValidationError as exc:
         return Answer(exc.messages[0], Outcome.REFUSED, pending={})
     return _with_media(_with_notes(answer, notes), media)
+
+
+def _window(conversation: Conversation) -> Conversation:
+    """The conversation with its count of the number's reports of the day, a window opened by the
+    first report after a day. Kept on the conversation's row, locked while a message is taken, so
+    the limit holds exactly however many messages one number sends at once."""
+    now = timezone.now()
+    if conversation.window_start is None or conversation.window_start <= now - timedelta(days=1):
+        conversation.window_start, conversation.window_count = now, 0
+    return conversation

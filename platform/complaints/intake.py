@@ -170,7 +170,10 @@ def _insert_sql(
     report_cols = _fields(Report, ("id",))[1]
     ctes = [
         f"r AS (INSERT INTO complaints_report ({', '.join(report_cols)})"
-        f" VALUES ({_values(Report, ('id',), report_constants)}) RETURNING id, submitted_at, verify_due_at)",
+        f" VALUES ({_values(Report, ('id',), report_constants)})"
+        # A tracking ID that meets an old one writes nothing and returns no row (the caller draws
+        # again): no error, so no savepoint is needed inside a caller's transaction.
+        " ON CONFLICT (tracking_id) DO NOTHING RETURNING id, submitted_at, verify_due_at)",
         # The clock in the public index: the Pemda is the statement's own schema, and each value
         # that repeats one of the report's is taken from the row just written, not sent again.
         "d AS (INSERT INTO deadlines_duedeadline (schema_name, report_id, kind, due_at, stage, next_action_at)"
@@ -245,8 +248,9 @@ def report_insert(
     notification: Notification | None,
     notify_sweep_at: datetime,
     audit_data: dict[str, Any],
-) -> tuple[int, int | None]:
-    """Insert everything a new report brings; returns (report id, notification id or None)."""
+) -> tuple[int, int | None] | None:
+    """Insert everything a new report brings; returns (report id, notification id or None), or
+    None when the report's tracking ID is already taken (nothing is written then)."""
     report_constants, params = _split(report, ("id",))
     for attachment in attachments:
         params += _split(attachment, ("id", "report_id"))[1]
@@ -259,7 +263,10 @@ def report_insert(
     name, sql = _insert_sql(len(attachments), report_constants, notification_constants)
     with connection.cursor() as cursor:
         _execute(cursor, name, sql, params)
-        report_id, notification_id, _event = cursor.fetchone()
+        row = cursor.fetchone()
+    if row is None:
+        return None  # the tracking ID is taken: nothing was written
+    report_id, notification_id, _event = row
     report.pk = report_id
     report._state.adding = False
     return int(report_id), notification_id

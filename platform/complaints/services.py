@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,7 +16,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -199,36 +198,29 @@ def _report_submit(
     stored = _store_attachments(report, attachments, written)
     for attempt in range(1, TRACKING_ID_ATTEMPTS + 1):
         notification = reporter_notification(report=report, event="submitted")
-        try:
-            # Inside a caller's transaction (an Idempotency-Key) a clash must not abort it.
-            with transaction.atomic() if connection.in_atomic_block else nullcontext():
-                _report_id, notification_id = report_insert(
-                    report=report,
-                    attachments=stored,
-                    notification=notification,
-                    notify_sweep_at=now + NOTIFY_SWEEP_AFTER,
-                    audit_data={
-                        "tracking_id": report.tracking_id,
-                        "channel": channel,
-                        "privacy": privacy,
-                        "category": category.code,
-                    },
-                )
+        inserted = report_insert(
+            report=report,
+            attachments=stored,
+            notification=notification,
+            notify_sweep_at=now + NOTIFY_SWEEP_AFTER,
+            audit_data={
+                "tracking_id": report.tracking_id,
+                "channel": channel,
+                "privacy": privacy,
+                "category": category.code,
+            },
+        )
+        if inserted is not None:
+            _report_id, notification_id = inserted
             break
-        except IntegrityError as exc:
-            # 40 random bits: among a Pemda's millions of reports a new ID can meet an old one.
-            if attempt == TRACKING_ID_ATTEMPTS or _constraint_of(exc) != TRACKING_ID_CONSTRAINT:
-                raise
-            report.tracking_id = tracking_id_new()
+        # 40 random bits: among a Pemda's millions of reports a new ID can meet an old one.
+        if attempt == TRACKING_ID_ATTEMPTS:
+            raise IntegrityError(f"{TRACKING_ID_CONSTRAINT}: {TRACKING_ID_ATTEMPTS} tracking IDs drawn, all taken")
+        report.tracking_id = tracking_id_new()
     if notification_id is not None:
         notification_send_on_commit(notification_id=notification_id)
     events.report_changed.send(sender=Report, report_id=report.pk)
     return Submission(report=report, reporter_token=token)
-
-
-def _constraint_of(exc: IntegrityError) -> str | None:
-    diag = getattr(exc.__cause__, "diag", None)
-    return getattr(diag, "constraint_name", None)
 
 
 def _store_attachments(report: Report, files: list[CheckedFile], written: list[str]) -> list[Attachment]:

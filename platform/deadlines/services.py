@@ -76,18 +76,22 @@ def deadline_advance(*, deadline_id: int, from_stage: int, to_stage: int, next_a
     )
 
 
+# The channel sweep's clock (one row per schema), at `at` at the latest: also a CTE of the
+# statement that keeps an SMS reply (channels.services).
+CHANNEL_CLOCK_SQL = (
+    "INSERT INTO deadlines_duedeadline (schema_name, report_id, kind, due_at, stage, next_action_at)"
+    f" VALUES (current_schema(), 0, '{DeadlineKind.CHANNEL.value}', %s, {int(Stage.PENDING)}, %s)"
+    " ON CONFLICT (schema_name, report_id, kind) DO UPDATE"
+    " SET next_action_at = LEAST(deadlines_duedeadline.next_action_at, EXCLUDED.next_action_at)"
+)
+
+
 def channel_clock_arm(*, at: datetime) -> None:
     """Bring the channel sweep to this schema at `at` at the latest (one row per schema)."""
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO deadlines_duedeadline (schema_name, report_id, kind, due_at, stage, next_action_at)"
-            f" VALUES (%s, 0, '{DeadlineKind.CHANNEL.value}', %s, {int(Stage.PENDING)}, %s)"
-            " ON CONFLICT (schema_name, report_id, kind) DO UPDATE"
-            " SET next_action_at = LEAST(deadlines_duedeadline.next_action_at, EXCLUDED.next_action_at)",
-            [current_schema(), at, at],
-        )
+        cursor.execute(CHANNEL_CLOCK_SQL, [at, at])
 
 
 def channel_clocks_due(*, now: datetime) -> list[str]:

@@ -6,10 +6,12 @@ without a word about it; the national 1708 asks where and files with that Pemda.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from itertools import count
 from typing import Any
 
 import pytest
+import time_machine
 from django.test import Client
 from django_tenants.utils import schema_context, tenant_context
 
@@ -147,3 +149,26 @@ def test_twilio_signed_webhook_files_once_and_a_bad_signature_is_refused(numbers
         (report,) = Report.objects.all()
         assert report.channel == "sms" and "Thamrin" in report.text
     assert report.tracking_id in replies(jakarta.schema_name)[-1]
+
+
+def test_a_number_is_limited_per_day_at_its_pemda_and_at_1708_and_again_welcome_a_day_later(
+    numbers: Any, jakarta: Pemda, bekasi: Pemda, settings: Any
+) -> None:
+    settings.LAPOR_CHANNEL_REPORTS_PER_DAY = 1
+    start = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    with time_machine.travel(start, tick=False):
+        assert kannel("LAPOR Trotoar amblas di depan Stasiun Cikini")["X-Lapor-Outcome"] == "report"
+        assert kannel("LAPOR Saluran air tersumbat di Jalan Kramat Raya")["X-Lapor-Outcome"] == "limited"
+        assert "Batas 1 laporan per hari" in replies(jakarta.schema_name)[-1]
+        # At the national number the report counts once its place is known and it is filed.
+        kannel("LAPOR Jembatan penyeberangan di Jalan Ahmad Yani retak", to="1708")
+        assert kannel("Kota Bekasi", to="1708")["X-Lapor-Outcome"] == "report"
+        assert kannel("LAPOR Lampu jalan mati di Jalan Juanda", to="1708")["X-Lapor-Outcome"] == "limited"
+    with time_machine.travel(start + timedelta(hours=23), tick=False):
+        assert kannel("LAPOR Pohon tumbang di Jalan Salemba")["X-Lapor-Outcome"] == "limited"
+    with time_machine.travel(start + timedelta(days=1, minutes=1), tick=False):
+        assert kannel("LAPOR Pohon tumbang di Jalan Salemba")["X-Lapor-Outcome"] == "report"
+    with tenant_context(jakarta):
+        assert Report.objects.count() == 2
+    with tenant_context(bekasi):
+        assert Report.objects.count() == 1
