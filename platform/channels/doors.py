@@ -44,6 +44,9 @@ class Inbound:
     raw: dict[str, Any] = field(default_factory=dict)
     public: bool = False  # a public post (X): never anonim or rahasia
     attachments: list[Any] = field(default_factory=list)  # complaints.files.CheckedFile
+    # Rows the channel writes in the intake's own statement when this message files a report
+    # here (complaints.intake.AlsoMaker; channels.services sets it).
+    intake_also: Any = None
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ class Answer:
     report_id: int | None = None
     tracking_id: str = ""
     pending: dict[str, Any] | None = None  # what to wait for next from this sender ({} clears)
+    settled: bool = False  # outcome, conversation and reply already written with the report
 
 
 class Door(Protocol):
@@ -94,6 +98,7 @@ def report_file_here(message: Inbound, text: str, *, location: dict[str, Any] | 
         language=_language(),
         location=location or {},
         attachments=message.attachments,
+        also=message.intake_also,
     )
 
 
@@ -105,6 +110,11 @@ def _language() -> str:
 
 def filed_answer(submission: services.Submission, *, pemda_name: str, public: bool) -> Answer:
     tid = submission.report.tracking_id
+    text = filed_text(tid, pemda_name=pemda_name, public=public)
+    return Answer(text, "report", report_id=submission.report.pk, tracking_id=tid, pending={})
+
+
+def filed_text(tid: str, *, pemda_name: str, public: bool) -> str:
     text = _("LAPOR! %(pemda)s: laporan diterima, nomor %(tid)s. Cek: CEK %(tid)s. Balas: BALAS %(tid)s <teks>.") % {
         "pemda": pemda_name,
         "tid": tid,
@@ -113,7 +123,7 @@ def filed_answer(submission: services.Submission, *, pemda_name: str, public: bo
         text += " " + _(
             "Kiriman publik tidak bisa anonim atau rahasia; untuk itu lapor lewat SMS 1708, WhatsApp atau situs LAPOR!."
         )
-    return Answer(text, "report", report_id=submission.report.pk, tracking_id=tid, pending={})
+    return text
 
 
 def own_report(message: Inbound, tracking_id: str | None) -> Report | None:

@@ -14,25 +14,27 @@ import logging
 from copy import deepcopy
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Model
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from channels.doors import MIN_TEXT, Answer, Door, Inbound, help_text
+from channels.doors import MIN_TEXT, Answer, Door, Inbound, PemdaDoor, filed_text, help_text
 from channels.identity import sender_hash
 from channels.keywords import parse
 from channels.models import Conversation, InboundMessage, OutboundMessage, Outcome
 from channels.outbound import outbound_new, outbound_queued
 from channels.providers.common import MAX_TEXT, MediaError
-from deadlines.services import CHANNEL_CLOCK_SQL
+from complaints.intake import Also, passes_as_is
+from deadlines.services import CHANNEL_CLOCK_SQL, CHANNEL_CLOCK_WITH_REPORT_SQL
 from lapor.crypto import encrypt
-from tenants.context import current_schema
+from tenants.context import current_schema, current_tenant
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +73,9 @@ def inbound_receive(message: Inbound) -> Received:
         with translation.override(
             command.language if command.kind != "other" else _conversation_language(conversation)
         ):
-            answer = _act(message, command, conversation)
+            answer = _act(message, command, conversation, inbound_id)
+            if answer.settled:  # written with the report, in the intake's statement
+                return Received(inbound_id, False, answer.outcome, answer.text, answer.tracking_id)
             if answer.outcome == Outcome.REPORT:  # filed here, or at the hub once the place is known
                 _window(conversation).window_count += 1
             if answer.pending is not None:
@@ -88,12 +92,22 @@ _CONVERSATION_STATE = ("pending", "confirmed_at", "window_start", "window_count"
 
 def _insert(model: type[Model], obj: Model, conflict: str) -> tuple[str, list[Any]]:
     """INSERT of every column of `obj` (its field defaults included) with an ON CONFLICT clause."""
+    head, fields = _insert_plan(model)
+    db = connections[DEFAULT_DB_ALIAS]  # once, not through the proxy for every field
+    params = [getattr(obj, attname) if field is None else field.get_db_prep_save(getattr(obj, attname), db)
+              for attname, field in fields]  # fmt: skip
+    return f"{head} {conflict}", params
+
+
+@lru_cache(maxsize=8)
+def _insert_plan(model: type[Model]) -> tuple[str, list[tuple[str, Any]]]:
+    """The INSERT's head for `model`, and each column's attname with its field where the value
+    needs Django's preparation (None where psycopg2 takes it as the model holds it)."""
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
-    params = [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields]
-    marks = ", ".join(["%s"] * len(fields))
     table = connection.ops.quote_name(model._meta.db_table)
-    return f"INSERT INTO {table} ({columns}) VALUES ({marks}) {conflict}", params
+    head = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
+    return head, [(f.attname, None if passes_as_is(f) else f) for f in fields]
 
 
 def _taken(message: Inbound, s_hash: str, now: datetime) -> tuple[int | None, Conversation]:
@@ -130,41 +144,114 @@ def _taken(message: Inbound, s_hash: str, now: datetime) -> tuple[int | None, Co
 def _settle(message: Inbound, inbound_id: int, answer: Answer, conversation: Conversation, changed: list[str]) -> None:
     """One statement: the message's outcome, what changed in the conversation, and the answer
     queued for sending (channels.outbound) with the channel sweep's clock."""
-    ctes = ["i AS (UPDATE channels_inboundmessage SET outcome = %s, report_id = %s, tracking_id = %s WHERE id = %s)"]
-    params: list[Any] = [answer.outcome, answer.report_id, answer.tracking_id, inbound_id]
+    ctes, params, selects = _settle_parts(
+        message, inbound_id, answer.outcome, answer.tracking_id, answer.text, conversation, changed,
+        report_id=answer.report_id,
+    )  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {', '.join(ctes)} SELECT {', '.join(selects) or 'NULL'}", params)
+        row = cursor.fetchone()
+    if selects and row[0] is not None:
+        outbound_queued(outbound_id=row[0])
+
+
+def _settle_parts(
+    message: Inbound,
+    inbound_id: int,
+    outcome: str,
+    tracking_id: str,
+    text: str,
+    conversation: Conversation,
+    changed: list[str] | tuple[str, ...],
+    *,
+    report_id: int | None = None,
+    with_report: bool = False,
+) -> tuple[tuple[str, ...], list[Any], tuple[str, ...]]:
+    """_settle's CTEs, their parameters and the select of the reply's id. `with_report`: written
+    by the intake's own statement (complaints.intake.Also), the report's id taken from its row `r`."""
+    report_sql, from_r = ("r.id", " FROM r") if with_report else ("%s", "")
+    ctes = [
+        f"i AS (UPDATE channels_inboundmessage SET outcome = %s, report_id = {report_sql}, tracking_id = %s{from_r}"
+        " WHERE channels_inboundmessage.id = %s)"
+    ]
+    params: list[Any] = [outcome, *([] if with_report else [report_id]), tracking_id, inbound_id]
     if changed:
         fields: list[Any] = [Conversation._meta.get_field(name) for name in changed]
         sets = ", ".join(f"{connection.ops.quote_name(str(f.column))} = %s" for f in fields)
-        ctes.append(f"v AS (UPDATE channels_conversation SET {sets} WHERE id = %s)")
+        ctes.append(f"v AS (UPDATE channels_conversation SET {sets}{from_r} WHERE channels_conversation.id = %s)")
         params += [f.get_db_prep_save(getattr(conversation, f.attname), connection) for f in fields]
         params.append(conversation.pk)
-    outbound = None
-    if answer.text:
-        outbound = outbound_new(
-            provider=message.provider,
-            address=message.address,
-            recipient=message.sender,
-            text=answer.text,
-            in_reply_to_id=inbound_id,
-            report_id=answer.report_id,
-            reply_to_id=message.provider_message_id,
-        )
-        outbound_sql, outbound_params = _insert(OutboundMessage, outbound, "RETURNING id")
-        ctes += [f"o AS ({outbound_sql})", f"k AS ({CHANNEL_CLOCK_SQL})"]
-        params += [*outbound_params, outbound.next_attempt_at, outbound.next_attempt_at]
-    select = "(SELECT id FROM o)" if outbound is not None else "NULL::bigint"
-    with connection.cursor() as cursor:
-        cursor.execute(f"WITH {', '.join(ctes)} SELECT {select}", params)
-        outbound_id = cursor.fetchone()[0]
-    if outbound_id is not None:
-        outbound_queued(outbound_id=outbound_id)
+    if not text:
+        return tuple(ctes), params, ()
+    outbound = outbound_new(
+        provider=message.provider,
+        address=message.address,
+        recipient=message.sender,
+        text=text,
+        in_reply_to_id=inbound_id,
+        report_id=report_id,
+        reply_to_id=message.provider_message_id,
+    )
+    head, plan = _insert_plan(OutboundMessage)
+    columns = head[: head.index(" VALUES ")]
+    values = []
+    for attname, field in plan:
+        if attname == "report_id" and with_report:
+            values.append("r.id")
+            continue
+        values.append("%s")
+        value = getattr(outbound, attname)
+        params.append(value if field is None else field.get_db_prep_save(value, connection))
+    ctes.append(f"o AS ({columns} SELECT {', '.join(values)}{from_r} RETURNING id)")
+    ctes.append(f"k AS ({CHANNEL_CLOCK_WITH_REPORT_SQL if with_report else CHANNEL_CLOCK_SQL})")
+    params += [outbound.next_attempt_at, outbound.next_attempt_at]
+    return tuple(ctes), params, ("(SELECT id FROM o)",)
+
+
+class _Fold:
+    """The message's outcome, the conversation and the reply written by the intake's own
+    statement (complaints.intake.Also) when the message files a report in this Pemda: the
+    Pemda's audit-chain lock the intake takes is then held for the commit alone, as for a report
+    through the JSON API, instead of across one more statement and the Python around it."""
+
+    def __init__(self, message: Inbound, inbound_id: int, conversation: Conversation, notes: list[str]) -> None:
+        self.message, self.inbound_id, self.conversation, self.notes = message, inbound_id, conversation, notes
+        self.schema = current_schema()
+        self.also: Also | None = None
+        self.text = ""
+
+    def __call__(self, report: Any) -> Also | None:
+        if current_schema() != self.schema:  # filed elsewhere (the hub's door): written the usual way
+            return None
+        text = filed_text(report.tracking_id, pemda_name=current_tenant().name, public=self.message.public)
+        self.text = " ".join([text, *self.notes])
+        state = deepcopy(self.conversation)
+        _window(state).window_count += 1
+        state.pending = {}
+        ctes, params, selects = _settle_parts(
+            self.message, self.inbound_id, Outcome.REPORT, report.tracking_id, self.text, state,
+            _CONVERSATION_STATE, with_report=True,
+        )  # fmt: skip
+        self.also = Also(ctes, params, selects)
+        self.state = state
+        return self.also
+
+    def settled(self, answer: Answer) -> Answer:
+        """The door's answer, marked as written, once the intake wrote it (else as it is)."""
+        if self.also is None or answer.outcome != Outcome.REPORT or not self.also.values:
+            return answer
+        for name in _CONVERSATION_STATE:
+            setattr(self.conversation, name, getattr(self.state, name))
+        if self.also.values[0] is not None:
+            outbound_queued(outbound_id=self.also.values[0])
+        return replace(answer, text=self.text, settled=True)
 
 
 def _conversation_language(conversation: Conversation) -> str:
     return str((conversation.pending or {}).get("language", "id"))
 
 
-def _act(message: Inbound, command: Any, conversation: Conversation) -> Answer:
+def _act(message: Inbound, command: Any, conversation: Conversation, inbound_id: int) -> Answer:
     door = door_here()
     pending = dict(conversation.pending or {})
     held = list(pending.get("media") or [])  # attachments sent before the report's text
@@ -176,7 +263,7 @@ def _act(message: Inbound, command: Any, conversation: Conversation) -> Answer:
         )
     if command.kind == "yes" and pending.get("kind") == "confirm":
         conversation.confirmed_at = timezone.now()
-        return _file(message, door, conversation, str(pending.get("text", "")), {}, held)
+        return _file(message, door, conversation, inbound_id, str(pending.get("text", "")), {}, held)
     if command.kind == "report":
         media = _capped(held + message.media)
         if confirm_first and conversation.confirmed_at is None:
@@ -185,7 +272,7 @@ def _act(message: Inbound, command: Any, conversation: Conversation) -> Answer:
                 Outcome.CONFIRM,
                 pending={"kind": "confirm", "text": command.body, "media": media},
             )
-        return _file(message, door, conversation, command.body, pending, media)
+        return _file(message, door, conversation, inbound_id, command.body, pending, media)
     if command.kind == "check":
         return door.check(message, command.tracking_id, command.typed_id)
     if command.kind == "reply":
@@ -247,6 +334,7 @@ def _file(
     message: Inbound,
     door: Door,
     conversation: Conversation,
+    inbound_id: int,
     text: str,
     pending: dict[str, Any],
     media: list[dict[str, Any]] | None = None,
@@ -261,12 +349,20 @@ def _file(
         )
     media = media or []
     notes = _attach(message, media) if len(text.strip()) >= MIN_TEXT else []
+    fold = _Fold(message, inbound_id, conversation, notes) if isinstance(door, PemdaDoor) else None
+    message.intake_also = fold
     try:
         # No savepoint: a door checks what it is given before it writes (the intake's one
         # statement is the only write), so a refusal leaves nothing to undo.
         answer = door.report(message, text, pending)
     except ValidationError as exc:
         return Answer(exc.messages[0], Outcome.REFUSED, pending={})
+    finally:
+        message.intake_also = None
+    if fold is not None:
+        answer = fold.settled(answer)
+        if answer.settled:
+            return answer
     return _with_media(_with_notes(answer, notes), media)
 
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 import json
 import operator
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -41,7 +43,8 @@ _AS_IS = {
 }
 
 
-def _as_is(field: Any) -> bool:
+def passes_as_is(field: Any) -> bool:
+    """Whether psycopg2 takes the field's value as the model holds it (no Django preparation)."""
     if isinstance(field, models.DateTimeField) and type(field) is models.DateTimeField:
         return not (field.auto_now or field.auto_now_add)
     return type(field) in _AS_IS
@@ -49,7 +52,7 @@ def _as_is(field: Any) -> bool:
 
 @lru_cache(maxsize=16)
 def _fields(model: type[models.Model], exclude: tuple[str, ...]) -> tuple[list[tuple[Any, str, bool]], list[str]]:
-    fields = [(f, f.attname, _as_is(f)) for f in model._meta.concrete_fields if f.column not in exclude]
+    fields = [(f, f.attname, passes_as_is(f)) for f in model._meta.concrete_fields if f.column not in exclude]
     return fields, [connection.ops.quote_name(str(f.column)) for f, _, _ in fields]
 
 
@@ -161,9 +164,30 @@ def _values(model: type[models.Model], exclude: tuple[str, ...], constants: Cons
     )
 
 
+@dataclass
+class Also:
+    """More rows another app writes in the intake's own statement (the SMS channel: the message's
+    outcome, the reply and its clock), so that the Pemda's audit-chain lock the statement takes
+    is held until commit, not across more round trips. Each CTE may read the report's row as `r`
+    (r.id); `selects` are expressions whose values come back in `values`."""
+
+    ctes: tuple[str, ...]
+    params: list[Any]
+    selects: tuple[str, ...] = ()
+    values: tuple[Any, ...] = ()
+
+
+# Called with the report (its tracking ID drawn) before each attempt of the statement.
+AlsoMaker = Callable[[Report], "Also | None"]
+
+
 @lru_cache(maxsize=32)
 def _insert_sql(
-    attachments: int, report_constants: Constants, notification_constants: Constants | None
+    attachments: int,
+    report_constants: Constants,
+    notification_constants: Constants | None,
+    also_ctes: tuple[str, ...] = (),
+    also_selects: tuple[str, ...] = (),
 ) -> tuple[str, str]:
     """(prepared-statement name, statement) for one shape of intake (attachments, notification,
     constant columns)."""
@@ -198,9 +222,11 @@ def _insert_sql(
         )
         ctes.append(f"c AS ({NOTIFY_CLOCK_SQL})")
         notification_select = "(SELECT id FROM n)"
+    ctes += also_ctes
     sql = (
         f"WITH {', '.join(ctes)} SELECT r.id, {notification_select},"
-        " complaints_audit_append(r.submitted_at, NULL, 'pelapor', r.id, 'submitted', %s::jsonb) FROM r"
+        " complaints_audit_append(r.submitted_at, NULL, 'pelapor', r.id, 'submitted', %s::jsonb)"
+        f"{''.join(', ' + expr for expr in also_selects)} FROM r"
     )
     return f"lapor_intake_{abs(hash(sql)):x}", sql
 
@@ -248,9 +274,11 @@ def report_insert(
     notification: Notification | None,
     notify_sweep_at: datetime,
     audit_data: dict[str, Any],
+    also: Also | None = None,
 ) -> tuple[int, int | None] | None:
     """Insert everything a new report brings; returns (report id, notification id or None), or
-    None when the report's tracking ID is already taken (nothing is written then)."""
+    None when the report's tracking ID is already taken (nothing is written then, `also`'s rows
+    neither). `also`'s selected values are left in `also.values`."""
     report_constants, params = _split(report, ("id",))
     for attachment in attachments:
         params += _split(attachment, ("id", "report_id"))[1]
@@ -259,14 +287,24 @@ def report_insert(
         notification_constants, notification_params = _split(notification, ("id", "report_id"))
         params += notification_params
         params += notify_clock_params(at=notify_sweep_at)
+    if also is not None:
+        params += also.params
     params.append(json.dumps(audit_data))
-    name, sql = _insert_sql(len(attachments), report_constants, notification_constants)
+    name, sql = _insert_sql(
+        len(attachments),
+        report_constants,
+        notification_constants,
+        also.ctes if also is not None else (),
+        also.selects if also is not None else (),
+    )
     with connection.cursor() as cursor:
         _execute(cursor, name, sql, params)
         row = cursor.fetchone()
     if row is None:
         return None  # the tracking ID is taken: nothing was written
-    report_id, notification_id, _event = row
+    report_id, notification_id, _event = row[:3]
+    if also is not None:
+        also.values = tuple(row[3:])
     report.pk = report_id
     report._state.adding = False
     return int(report_id), notification_id

@@ -26,7 +26,7 @@ from complaints import events
 from complaints.access import reporter_token_hash
 from complaints.attachments import CheckedFile
 from complaints.audit import Actor, audit_record
-from complaints.intake import model_new, report_insert
+from complaints.intake import AlsoMaker, model_new, report_insert
 from complaints.models import (
     Attachment,
     AuthorKind,
@@ -117,8 +117,11 @@ def report_submit(
     language: str = "id",
     location: dict[str, Any] | None = None,
     attachments: list[CheckedFile] | None = None,
+    also: AlsoMaker | None = None,
 ) -> Submission:
     """Take in a report from any channel; returns it with the reporter's secret token (shown once).
+
+    `also` gives rows another app writes in the intake's own statement (complaints.intake.Also).
 
     One transaction; attachment files written before a failure are removed again, so a failed
     intake leaves neither a half-written report nor stray files.
@@ -138,6 +141,7 @@ def report_submit(
             location=location or {},
             attachments=attachments or [],
             written=written,
+            also=also,
         )
     except BaseException:
         for stored in written:
@@ -158,6 +162,7 @@ def _report_submit(
     location: dict[str, Any],
     attachments: list[CheckedFile],
     written: list[str],
+    also: AlsoMaker | None = None,
 ) -> Submission:
     if not category.is_active:
         raise ValidationError({"category": _("Kategori tidak aktif.")})
@@ -209,6 +214,7 @@ def _report_submit(
                 "privacy": privacy,
                 "category": category.code,
             },
+            also=also(report) if also is not None else None,
         )
         if inserted is not None:
             _report_id, notification_id = inserted

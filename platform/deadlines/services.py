@@ -78,12 +78,15 @@ def deadline_advance(*, deadline_id: int, from_stage: int, to_stage: int, next_a
 
 # The channel sweep's clock (one row per schema), at `at` at the latest: also a CTE of the
 # statement that keeps an SMS reply (channels.services).
-CHANNEL_CLOCK_SQL = (
+_CHANNEL_CLOCK = (
     "INSERT INTO deadlines_duedeadline (schema_name, report_id, kind, due_at, stage, next_action_at)"
-    f" VALUES (current_schema(), 0, '{DeadlineKind.CHANNEL.value}', %s, {int(Stage.PENDING)}, %s)"
-    " ON CONFLICT (schema_name, report_id, kind) DO UPDATE"
+    " {rows} ON CONFLICT (schema_name, report_id, kind) DO UPDATE"
     " SET next_action_at = LEAST(deadlines_duedeadline.next_action_at, EXCLUDED.next_action_at)"
 )
+_CHANNEL_CLOCK_ROW = f"current_schema(), 0, '{DeadlineKind.CHANNEL.value}', %s, {int(Stage.PENDING)}, %s"
+CHANNEL_CLOCK_SQL = _CHANNEL_CLOCK.format(rows=f"VALUES ({_CHANNEL_CLOCK_ROW})")
+# The same, written only where the intake's statement wrote its report (`r`).
+CHANNEL_CLOCK_WITH_REPORT_SQL = _CHANNEL_CLOCK.format(rows=f"SELECT {_CHANNEL_CLOCK_ROW} FROM r")
 
 
 def channel_clock_arm(*, at: datetime) -> None:
