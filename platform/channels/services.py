@@ -11,7 +11,7 @@ hub: settings.LAPOR_CHANNEL_DOORS), and the answer is queued for sending (channe
 from __future__ import annotations
 
 import logging
-from copy import deepcopy
+from copy import copy, deepcopy
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -20,7 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
-from django.db.models import Model
+from django.db.models import JSONField, Model
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -68,7 +68,8 @@ def inbound_receive(message: Inbound) -> Received:
                 "channel message %s:%s delivered again; nothing new", message.provider, first.provider_message_id
             )
             return Received(first.pk, True, first.outcome, tracking_id=first.tracking_id)
-        loaded = {name: deepcopy(getattr(conversation, name)) for name in _CONVERSATION_STATE}
+        loaded = {name: getattr(conversation, name) for name in _CONVERSATION_STATE}
+        loaded["pending"] = deepcopy(loaded["pending"])  # the one mutable value
         command = parse(message.text)
         with translation.override(
             command.language if command.kind != "other" else _conversation_language(conversation)
@@ -136,9 +137,27 @@ def _taken(message: Inbound, s_hash: str, now: datetime) -> tuple[int | None, Co
         fresh,
         "ON CONFLICT (provider, sender_hash) DO UPDATE SET updated_at = EXCLUDED.updated_at RETURNING *",
     )
-    sql = f"WITH m AS ({inbound_sql}), c AS ({conversation_sql}) SELECT c.*, (SELECT id FROM m) AS inbound_id FROM c"
-    conversation = next(iter(Conversation.objects.raw(sql, inbound_params + conversation_params)))
-    return conversation.inbound_id, conversation  # type: ignore[attr-defined]
+    names = _conversation_columns()
+    sql = f"WITH m AS ({inbound_sql}), c AS ({conversation_sql}) SELECT (SELECT id FROM m), {names} FROM c"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, inbound_params + conversation_params)
+        inbound_id, *values = cursor.fetchone()
+    return inbound_id, _conversation_from_row(values)
+
+
+@lru_cache(maxsize=1)
+def _conversation_columns() -> str:
+    return ", ".join(f"c.{connection.ops.quote_name(str(f.column))}" for f in Conversation._meta.concrete_fields)
+
+
+def _conversation_from_row(values: list[Any]) -> Conversation:
+    """The row as Django loads it (from_db), its JSON column decoded as JSONField decodes it."""
+    fields = Conversation._meta.concrete_fields
+    db = connections[DEFAULT_DB_ALIAS]
+    for i, f in enumerate(fields):
+        if isinstance(f, JSONField):
+            values[i] = f.from_db_value(values[i], None, db)  # type: ignore[arg-type]
+    return Conversation.from_db(DEFAULT_DB_ALIAS, [f.attname for f in fields], values)
 
 
 def _settle(message: Inbound, inbound_id: int, answer: Answer, conversation: Conversation, changed: list[str]) -> None:
@@ -225,7 +244,7 @@ class _Fold:
             return None
         text = filed_text(report.tracking_id, pemda_name=current_tenant().name, public=self.message.public)
         self.text = " ".join([text, *self.notes])
-        state = deepcopy(self.conversation)
+        state = copy(self.conversation)  # every value replaced below, none changed in place
         _window(state).window_count += 1
         state.pending = {}
         ctes, params, selects = _settle_parts(

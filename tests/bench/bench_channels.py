@@ -14,9 +14,14 @@ kombu's SQLAlchemy transport where RabbitMQ is not running) sends the replies, a
    intake (the limit is also raised for the run); SMS has no first-message confirmation (only
    the providers in LAPOR_CHANNEL_CONFIRM_FIRST do; this run names WhatsApp alone, the default).
    Each path's receipt is written in its request and sent by the worker (the SMS reply through
-   Kannel's sendsms, the API's e-mail receipt to files); between rounds the run waits until the
-   worker has sent everything, so no round pays for another's. sms_vs_api = SMS reports/s /
-   API reports/s. Target ≥ 0.8.
+   Kannel's sendsms, the API's e-mail receipt to files; both relays flush every 0.2 s); after
+   each round the run waits until the worker has sent everything, so no round pays for
+   another's, and each pays for its own: a path's rate is its requests over the round's seconds
+   and the seconds its receipts took to leave after it. (Counting the requests alone let the API
+   leave a quarter of its e-mails to after its 3-to-10-second rounds, a backlog that grows
+   without end at that rate, while the SMS replies kept up within theirs.) sms_vs_api = SMS
+   reports/s / API reports/s, receipts included; the ratio of the requests alone is printed
+   too. Target ≥ 0.8.
 2. Reply latency: the fake SMSC injects "LAPOR …" from a new number every 1/rate seconds; the
    time from writing the MO into the fake SMSC until the fake SMSC prints the tracking-ID reply
    (the MT leaving Kannel). sms_reply_p99_ms. Target ≤ 2,000 ms.
@@ -201,12 +206,13 @@ def backlog(url: str) -> int:
 
 
 def drain(url: str, timeout: float = 600.0) -> float:
+    """Seconds until the worker has sent every receipt (each is a row from its request's commit on,
+    whether or not its relay has published it yet)."""
     started = time.monotonic()
-    time.sleep(0.5)  # what the relays still hold in memory (flushed every 0.2 s and 1 s)
     while backlog(url):
         if time.monotonic() - started > timeout:
             raise RuntimeError(f"the worker did not send the receipts within {timeout:.0f} s")
-        time.sleep(0.25)
+        time.sleep(0.05)
     return time.monotonic() - started
 
 
@@ -443,6 +449,9 @@ def main() -> int:
             LAPOR_KANNEL_PASSWORD=SENDSMS_PASSWORD,
             LAPOR_CHANNEL_REPORTS_PER_DAY="1000000",
             LAPOR_CHANNEL_CONFIRM_FIRST="whatsapp",
+            # The e-mail relay flushes as often as the SMS reply relay (0.2 s), so neither path's
+            # receipts wait longer in memory than the other's.
+            LAPOR_NOTIFY_FLUSH_MS="200",
         )
         os.makedirs(os.path.join(env["LAPOR_VAR_DIR"], "static"), exist_ok=True)
         manage(env, "migrate_schemas", "--shared", "--verbosity", "0")
@@ -482,6 +491,7 @@ def main() -> int:
                 load(kind, port=web_port, tag=99, seconds=1.5, concurrency=2, run=run)
             drain(url)
             sms, api = LoadResult(), LoadResult()
+            answered = {"sms": 0.0, "api": 0.0}  # seconds of the rounds and of their receipts' sending
             pair = [("api", api), ("sms", sms)]
             for round_no in range(args.rounds):
                 for kind, total in pair if round_no % 2 == 0 else pair[::-1]:
@@ -493,22 +503,28 @@ def main() -> int:
                     total.errors += got.errors
                     total.seconds += got.seconds
                     total.latencies_ms.extend(got.latencies_ms)
+                    answered[kind] += got.seconds + waited
                     print(
-                        f"round {round_no + 1} {kind}: {got.per_second:7.1f} reports/s, {got.errors} errors,"
-                        f" receipts sent {waited:.1f} s after the round",
+                        f"round {round_no + 1} {kind}: {got.per_second:7.1f} requests/s, {got.errors} errors,"
+                        f" receipts sent {waited:.2f} s after the round:"
+                        f" {got.requests / (got.seconds + waited):7.1f} reports/s with their receipts",
                         flush=True,
                     )
-            ratio = sms.per_second / api.per_second if api.per_second else 0.0
+            sustained = {kind: (sms if kind == "sms" else api).requests / answered[kind] for kind in answered}
+            ratio = sustained["sms"] / sustained["api"] if sustained["api"] else 0.0
             print(
-                f"SMS webhook {sms.per_second:.1f} reports/s (p50 {percentile(sms.latencies_ms, 50):.1f} ms, p99"
-                f" {percentile(sms.latencies_ms, 99):.1f} ms), JSON API {api.per_second:.1f} reports/s (p50"
+                f"SMS webhook {sms.per_second:.1f} requests/s (p50 {percentile(sms.latencies_ms, 50):.1f} ms, p99"
+                f" {percentile(sms.latencies_ms, 99):.1f} ms), JSON API {api.per_second:.1f} requests/s (p50"
                 f" {percentile(api.latencies_ms, 50):.1f} ms, p99 {percentile(api.latencies_ms, 99):.1f} ms):"
+                f" {sms.per_second / api.per_second if api.per_second else 0.0:.3f} counting requests alone;"
+                f" with their receipts {sustained['sms']:.1f} and {sustained['api']:.1f} reports/s:"
                 f" sms_vs_api {ratio:.3f} — {_verdict(ratio, *TARGETS['sms_vs_api'])} (≥ 0.8)",
                 flush=True,
             )
             result["sms_vs_api"] = round(ratio, 3)
-            result["sms_per_s"] = round(sms.per_second, 1)
-            result["api_per_s"] = round(api.per_second, 1)
+            result["sms_per_s"] = round(sustained["sms"], 1)
+            result["api_per_s"] = round(sustained["api"], 1)
+            result["sms_requests_vs_api"] = round(sms.per_second / api.per_second, 3) if api.per_second else None
             result["intake_errors"] = sms.errors + api.errors
 
             # 2. From the fake SMSC into Kannel and back out with the tracking ID.
@@ -550,6 +566,7 @@ def main() -> int:
         "open311_xml_p95_ms": result.get("open311_xml_p95_ms"),
         "sms_per_s": result.get("sms_per_s"),
         "api_per_s": result.get("api_per_s"),
+        "sms_requests_vs_api": result.get("sms_requests_vs_api"),
         "reports": args.reports,
     }
     print(json.dumps(summary), flush=True)
