@@ -409,9 +409,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--reports", type=int, default=1_000_000, help="reports in Jakarta before measuring")
     parser.add_argument("--seconds", type=float, default=10.0, help="length of one measured intake round")
-    parser.add_argument(
-        "--rounds", type=int, default=6, help="intake rounds per path (an even number pairs them ABBA)"
-    )
+    parser.add_argument("--rounds", type=int, default=6, help="intake rounds per path (an even number pairs them ABBA)")
     parser.add_argument("--concurrency", type=int, default=8, help="client threads of the intake rounds")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--messages", type=int, default=200, help="SMS of the reply-latency part")
