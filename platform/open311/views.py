@@ -399,7 +399,7 @@ class RequestsView(Open311View):
     def get(self, request: Request, fmt: str) -> HttpResponse:
         raw_ids = self.param("service_request_id")
         if raw_ids:
-            ids = selectors.requests_by_tracking_ids(_tracking_ids(raw_ids))
+            picked = selectors.requests_by_tracking_ids(_tracking_ids(raw_ids))
         else:
             statuses = _statuses(self.param("status"))
             categories = None
@@ -412,10 +412,10 @@ class RequestsView(Open311View):
                         raise Open311Error(404, _("service_code %(c)s tidak dikenal.") % {"c": code[:40]})
                     categories.append(category.pk)
             start, end = _date_range(self.param("start_date"), self.param("end_date"), selectors.pemda_zone())
-            ids = selectors.requests_page(
+            picked = selectors.requests_page(
                 categories=categories, statuses=statuses, start=start, end=end, limit=selectors.MAX_REQUESTS
             )
-        rows = selectors.request_rows(ids, site_root=self.site_root())
+        rows = selectors.request_rows(picked, site_root=self.site_root())
         return self.answer("service_requests", rows, item="request")
 
     @extend_schema(
@@ -474,10 +474,11 @@ class RequestView(Open311View):
     )
     def get(self, request: Request, tracking_id: str, fmt: str) -> HttpResponse:
         normalized = tracking_id_normalize(tracking_id[:20])
-        ids = selectors.requests_by_tracking_ids([normalized]) if normalized else []
-        if not ids:
+        picked = selectors.requests_by_tracking_ids([normalized] if normalized else [])
+        rows = selectors.request_rows(picked, site_root=self.site_root())
+        if not rows:
             raise Open311Error(404, _("service_request_id %(id)s tidak ditemukan.") % {"id": tracking_id[:20]})
-        return self.answer("service_requests", selectors.request_rows(ids, site_root=self.site_root()), item="request")
+        return self.answer("service_requests", rows, item="request")
 
 
 class TokenView(Open311View):

@@ -3,10 +3,17 @@ against JSON Schemas written from the GeoReport v2 specification."""
 
 from __future__ import annotations
 
+import io
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django_tenants.utils import tenant_context
+from PIL import Image
 
+from complaints.models import Attachment
+from tenants.models import Pemda
 from tests.open311.conftest import HOST, file_and_verify
 from tests.open311.schemas import (
     DISCOVERY,
@@ -101,3 +108,79 @@ def test_requests_show_what_public_monitoring_shows(api: Any, units: Any, cast: 
     assert [r["service_request_id"] for r in one.json()] == [open_one.tracking_id]
     several = _get(api, "/open311/v2/requests.xml", service_request_id=f"{open_one.tracking_id},{rahasia.tracking_id}")
     assert [r.findtext("service_request_id") for r in parse_xml(several.content)] == [open_one.tracking_id]
+
+
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (32, 24), (30, 120, 200)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_a_request_carries_its_place_picture_deadline_and_who_holds_it(
+    api: Any, units: Any, cast: Any, jakarta: Pemda
+) -> None:
+    picture = SimpleUploadedFile("lampu.png", _png(), content_type="image/png")
+    filed = api.post_multipart(
+        "/api/v1/reports/",
+        {
+            "category": "lampu-jalan",
+            "title": "Lampu jalan mati di Jalan Kebon Sirih",
+            "text": "Tiga tiang lampu mati sejak Senin, trotoar gelap.",
+            "privacy": "public",
+            "address": "Jl. Kebon Sirih 20",
+            "kelurahan": "Kebon Sirih",
+            "kecamatan": "Menteng",
+            "region_code": "31.71.06",
+            "latitude": "-6.183100",
+            "longitude": "106.834200",
+            "attachments": [picture],
+        },
+    )
+    assert filed.status_code == 201, filed.content
+    tracking_id = filed.json()["tracking_id"]
+    report_id = api.officer_id(tracking_id)
+    verified = api.post(f"/api/v1/officer/reports/{report_id}/verify/", {"unit_id": units.dbm.pk}, user="vera")
+    assert verified.status_code == 200, verified.content
+    bare = file_and_verify(api, units, answer="Lampu sudah menyala lagi.", final=True)
+    held = api.submit(title="Jalan rusak di perbatasan Bekasi", category="jalan")
+    held_id = api.officer_id(held["tracking_id"])
+    referred = api.post(
+        f"/api/v1/officer/reports/{held_id}/refer/",
+        {"reason": "Lokasi di Kota Bekasi", "target_code": "32.75", "target_hint": "Pemerintah Kota Bekasi"},
+        user="vera",
+    )
+    assert referred.status_code == 200, referred.content
+
+    answer = _get(api, "/open311/v2/requests.json")
+    check_json(answer.json(), REQUESTS)
+    rows = {r["service_request_id"]: r for r in answer.json()}
+    pictured = rows[tracking_id]
+    assert pictured["description"] == (
+        "Lampu jalan mati di Jalan Kebon Sirih\n\nTiga tiang lampu mati sejak Senin, trotoar gelap."
+    )
+    assert pictured["address"] == "Jl. Kebon Sirih 20, Kebon Sirih, Menteng"
+    assert pictured["address_id"] == "31.71.06"
+    assert (pictured["lat"], pictured["long"]) == (-6.1831, 106.8342)
+    with tenant_context(jakarta):
+        attachment = Attachment.objects.get(report_id=report_id)
+    assert pictured["media_url"] == f"http://{HOST}/lampiran/{attachment.pk}/"
+    picture_page = api.client.get(urlsplit(pictured["media_url"]).path, HTTP_HOST=HOST)
+    assert picture_page.status_code == 200 and picture_page["Content-Type"] == "image/png"
+    # An open request promises an answer by its response deadline; a closed one promises nothing.
+    assert pictured["status"] == "open" and pictured["expected_datetime"].endswith("+07:00")
+    assert pictured["updated_datetime"] >= pictured["requested_datetime"]
+    closed = rows[bare.tracking_id]
+    assert closed["status"] == "closed" and closed["expected_datetime"] is None
+    assert closed["status_notes"] == "Lampu sudah menyala lagi."
+    assert (closed["address"], closed["address_id"], closed["lat"], closed["media_url"]) == (None, None, None, None)
+    assert closed["agency_responsible"] == "Dinas Bina Marga"
+    # Referred and not yet taken by its receiver: the national hub holds it.
+    assert rows[held["tracking_id"]]["status"] == "open"
+    assert rows[held["tracking_id"]]["agency_responsible"] == "Hub nasional LAPOR!"
+
+    english = api.client.get("/open311/v2/requests.xml", HTTP_HOST=HOST, HTTP_ACCEPT_LANGUAGE="en")
+    check_xml(english.content, REQUESTS)
+    in_english = {r.findtext("service_request_id"): r for r in parse_xml(english.content).findall("request")}
+    assert in_english[tracking_id].findtext("service_name") == "Street lighting"
+    assert in_english[held["tracking_id"]].findtext("agency_responsible") == "LAPOR! national hub"
+    assert in_english[tracking_id].find("zipcode") is not None and in_english[tracking_id].findtext("zipcode") == ""
