@@ -14,10 +14,17 @@ shows ten recovery codes once. Only then is the session logged in and marked ver
 Devices live in the public schema (django-otp's apps are shared): one authenticator serves a
 person's roles in every Pemda and at the hub. A wrong code counts as a failed login for django-axes
 (the same username and client address lockout as wrong passwords).
+
+A person who lost their phone and their recovery codes is reset by their Pemda's admin
+(`authenticator_reset`, from the console's officers page, confirmed with the admin's own code):
+their devices are deleted, every session they had stops being verified, and their next sign-in
+enrols a new authenticator. A signed-in person can replace their recovery codes at any time
+(`recovery_codes_issue`, from the console's account page, confirmed with a current code).
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -26,8 +33,10 @@ from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.signals import user_login_failed
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from django_otp import login as otp_login
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -35,6 +44,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Membership
 
+logger = logging.getLogger(__name__)
 PENDING_KEY = "lapor_2fa_pending"
 # The second step must follow the password within this many seconds.
 PENDING_SECONDS = 600
@@ -195,6 +205,51 @@ def recovery_codes_issue(user: Any) -> list[str]:
     codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
     StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
     return codes
+
+
+def enrolled_among(user_ids: list[int]) -> set[int]:
+    """Which of these people have a confirmed authenticator."""
+    return set(TOTPDevice.objects.filter(user_id__in=user_ids, confirmed=True).values_list("user_id", flat=True))
+
+
+def recovery_codes_left(user: Any) -> int:
+    return StaticToken.objects.filter(device__user_id=user.pk, device__confirmed=True).count()
+
+
+@transaction.atomic
+def authenticator_reset(*, tenant: Any, user_id: int, by: Any) -> Any:
+    """A Pemda admin resets a member's lost authenticator: the person's TOTP device and recovery
+    codes are deleted, so every session they had is no longer verified (django-otp finds no
+    device behind it) and their next sign-in enrols again. Returns the person.
+
+    Only for someone whose every active role is in this Pemda: a device serves all of a person's
+    roles, so an admin of one Pemda must not reset the sign-in of someone who also works at
+    another or at the hub (the hub's operators do that through the Django admin). Never one's own.
+    """
+    person = get_user_model().objects.filter(pk=user_id, memberships__tenant=tenant).distinct().first()
+    if person is None:
+        raise ValidationError({"person": [_("Petugas tidak ditemukan di Pemda ini.")]})
+    if person.pk == by.pk:
+        raise ValidationError(
+            {"person": [_("Autentikator Anda sendiri tidak dapat diatur ulang di sini; minta admin lain.")]}
+        )
+    elsewhere = Membership.objects.filter(user_id=person.pk, is_active=True).exclude(tenant=tenant).exists()
+    if elsewhere or person.is_staff or person.is_superuser:
+        raise ValidationError(
+            {
+                "person": [
+                    _("%(name)s juga memegang peran di luar Pemda ini; autentikatornya diatur ulang oleh hub nasional.")
+                    % {"name": person.get_username()}
+                ]
+            }
+        )
+    removed, _kinds = TOTPDevice.objects.filter(user_id=person.pk).delete()
+    StaticDevice.objects.filter(user_id=person.pk).delete()
+    logger.warning(
+        "authenticator reset",
+        extra={"person": person.get_username(), "by": by.get_username(), "devices_removed": removed},
+    )
+    return person
 
 
 def otpauth_qr_svg(uri: str, title: str) -> str:

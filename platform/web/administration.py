@@ -1,5 +1,5 @@
-"""The tenant admin's pages: the SKPD tree, officers and their roles, the work calendar, and the
-Open311 API keys.
+"""The tenant admin's pages: the SKPD tree, officers, their roles and lost authenticators, the
+work calendar, and the Open311 API keys.
 
 Each form posts to one service (agencies.services, accounts.services, complaints.services); a
 refusal comes back as field errors in the admin's language.
@@ -18,6 +18,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from accounts import two_factor
 from accounts.models import Membership, Role
 from accounts.services import membership_set_active, officer_invite
 from agencies.models import Unit, UnitKind
@@ -94,7 +95,8 @@ def units(request: HttpRequest, caller: Caller) -> HttpResponse:
 @console_view
 @require_http_methods(["GET", "POST"])
 def officers(request: HttpRequest, caller: Caller) -> HttpResponse:
-    """Who works here in which role; invite by a one-time link; withdraw a role."""
+    """Who works here in which role; invite by a one-time link; withdraw a role; reset a lost
+    authenticator (confirmed with the admin's own code, as a second sign-in would be)."""
     _admin_only(caller)
     tenant: Any = request.tenant  # type: ignore[attr-defined]
     errors: Errors = {}
@@ -121,20 +123,64 @@ def officers(request: HttpRequest, caller: Caller) -> HttpResponse:
                 membership_set_active(membership=membership, active=action == "restore")
                 messages.success(request, _("Peran diubah."))
                 return redirect("web-admin-officers")
+            elif action == "reset_authenticator":
+                admin: Any = request.user
+                if (
+                    two_factor.required()
+                    and two_factor.check_code(request, admin, request.POST.get("code", "")) is None
+                ):
+                    raise DjangoValidationError(
+                        {
+                            "code": [
+                                _("Kode verifikasi Anda tidak cocok. Masukkan 6 angka dari aplikasi autentikator Anda.")
+                            ]
+                        }
+                    )
+                raw = request.POST.get("person", "")
+                person = two_factor.authenticator_reset(
+                    tenant=tenant, user_id=int(raw) if raw.isdigit() else 0, by=admin
+                )
+                messages.success(
+                    request,
+                    _(
+                        "Autentikator %(name)s diatur ulang. Saat masuk berikutnya, ia memasang aplikasi autentikator "
+                        "lagi dan mendapat kode pemulihan baru."
+                    )
+                    % {"name": person.get_username()},
+                )
+                return redirect("web-admin-officers")
         except DjangoValidationError as exc:
             errors = service_errors(exc)
     memberships = list(
         Membership.objects.filter(tenant=tenant).select_related("user").order_by("user__username", "role")
     )
     unit_names = dict(Unit.objects.values_list("pk", "name"))
+    people = list({m.user_id: m.user for m in memberships}.values())
+    ids = [p.pk for p in people]
+    enrolled = two_factor.enrolled_among(ids)
+    elsewhere = set(
+        Membership.objects.filter(user_id__in=ids, is_active=True)
+        .exclude(tenant=tenant)
+        .values_list("user_id", flat=True)
+    )
     context = {
         "nav": "konsol",
         "page": "admin",
         "memberships": [(m, unit_names.get(m.unit_id or 0, "")) for m in memberships],
+        "people": [
+            (p, p.pk in enrolled, p.pk in elsewhere or p.is_staff or p.is_superuser, p.pk == request.user.pk)
+            for p in people
+        ],
+        "resettable": [
+            p
+            for p in people
+            if p.pk != request.user.pk and p.pk not in elsewhere and not p.is_staff and not p.is_superuser
+        ],
         "roles": ASSIGNABLE,
         "units": Unit.objects.filter(is_active=True).order_by("path"),
         "errors": errors,
-        "values": request.POST if request.method == "POST" and errors else {},
+        # A code is never written back into the form.
+        "values": {k: v for k, v in request.POST.items() if k != "code"} if request.method == "POST" and errors else {},
         "invited_link": invited_link,
     }
     return render(request, "console/admin_officers.html", context, status=400 if errors else 200)

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from rest_framework.exceptions import NotFound
 
@@ -376,6 +377,32 @@ def sandi(request: HttpRequest, caller: Caller) -> HttpResponse:
         return redirect("/konsol/")
     errors: Errors = {field: [str(m) for m in messages_] for field, messages_ in form.errors.items()}
     return render(request, "console/password.html", {"nav": "konsol", "errors": errors}, status=400 if errors else 200)
+
+
+@never_cache
+@console_view
+@require_http_methods(["GET", "POST"])
+def keamanan(request: HttpRequest, caller: Caller) -> HttpResponse:
+    """The signed-in person's sign-in: their authenticator, the recovery codes left, new recovery
+    codes (confirmed with a current code of the authenticator, never with a recovery code, so a
+    lost phone cannot be replaced by codes alone), and the way to the password page."""
+    user: Any = request.user
+    errors: Errors = {}
+    enrolled = two_factor.has_device(user)
+    if request.method == "POST" and enrolled:
+        code = two_factor.normalise(request.POST.get("code", ""))
+        device = two_factor.check_code(request, user, code) if code.isdigit() and len(code) == 6 else None
+        if device is not None:
+            shown = {"nav": "konsol", "codes": two_factor.recovery_codes_issue(user), "next": reverse("web-security")}
+            return render(request, "accounts/otp_recovery.html", shown)
+        errors = {"code": [_("Kode tidak cocok. Masukkan 6 angka yang sedang tampil di aplikasi autentikator.")]}
+    context = {
+        "nav": "konsol",
+        "errors": errors,
+        "enrolled": enrolled,
+        "codes_left": two_factor.recovery_codes_left(user),
+    }
+    return render(request, "console/keamanan.html", context, status=400 if errors else 200)
 
 
 @console_view

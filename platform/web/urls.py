@@ -26,6 +26,7 @@ urlpatterns = [
     path("keluar/", console.keluar, name="web-logout"),
     path("konsol/", console.konsol, name="web-console"),
     path("konsol/sandi/", console.sandi, name="web-password"),
+    path("konsol/keamanan/", console.keamanan, name="web-security"),
     path("konsol/antrean/", console.antrean, name="web-queue"),
     path("konsol/kotak-masuk/", console.kotak_masuk, name="web-inbox"),
     path("konsol/kotak-masuk/disposisi/", console.kotak_masuk_disposisi, name="web-inbox-dispose"),

@@ -267,7 +267,7 @@ def test_the_main_pages_have_no_serious_accessibility_violations(browser: Any, s
     page.goto(link)
     found["/lacak/<id>/?kunci="] = audit(page)
     officer = _sign_in(browser, site, "verif31")
-    for path in ("/konsol/antrean/", "/konsol/kotak-masuk/"):
+    for path in ("/konsol/antrean/", "/konsol/kotak-masuk/", "/konsol/keamanan/"):
         officer.goto(site.url(JAKARTA, path))
         found[path] = audit(officer)
     officer.goto(site.url(JAKARTA, "/konsol/antrean/"))
