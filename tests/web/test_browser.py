@@ -269,6 +269,7 @@ def test_the_main_pages_have_no_serious_accessibility_violations(browser: Any, s
     officer = _sign_in(browser, site, "verif31")
     for path in ("/konsol/antrean/", "/konsol/kotak-masuk/", "/konsol/keamanan/"):
         officer.goto(site.url(JAKARTA, path))
+        screenshot(officer, "page" + path.replace("/", "_"))
         found[path] = audit(officer)
     officer.goto(site.url(JAKARTA, "/konsol/antrean/"))
     officer.get_by_role("link", name="Trotoar rusak di depan sekolah").click()
@@ -589,4 +590,49 @@ def test_a_newcomer_enrols_an_authenticator_then_signs_in_with_its_code(browser:
     later.get_by_role("button", name="Masuk", exact=True).click()
     later.wait_for_url("**/konsol/**")
     assert "Antrean verifikasi" in later.locator("main").inner_text() or later.url.endswith("/konsol/antrean/")
+    assert {path: v for path, v in found.items() if v} == {}
+
+
+ADMIN = """
+from django.contrib.auth.models import User
+from accounts.models import Membership, Role
+from tenants.models import Pemda
+user = User.objects.filter(username="admin31").first() or User.objects.create_user("admin31", password="sandi-uji-123")
+Membership.objects.get_or_create(user=user, tenant=Pemda.objects.get(code="31"), role=Role.TENANT_ADMIN)
+"""
+
+
+def test_an_admin_resets_a_lost_authenticator_and_the_officer_enrols_a_new_phone(browser: Any, site: Site) -> None:
+    site.deployment.manage("shell", "-c", ADMIN)
+    officer = _sign_in(browser, site, "petugas31")  # enrolled by now, whatever ran before
+    admin = _sign_in(browser, site, "admin31")
+    admin.goto(site.url(JAKARTA, "/konsol/admin/petugas/"))
+    row = admin.locator("table.list").last.locator("tr", has_text="petugas31")
+    assert "terpasang" in row.inner_text()
+    found = {"/konsol/admin/petugas/": audit(admin)}
+    admin.get_by_label("Petugas", exact=True).select_option(label="petugas31")
+    _fresh_step(site, "admin31")
+    admin.get_by_label("Kode verifikasi Anda").fill(code_for(KEYS["admin31"]))
+    admin.get_by_role("button", name="Atur ulang autentikator").click()
+    admin.wait_for_url("**/konsol/admin/petugas/")
+    assert "Autentikator petugas31 diatur ulang" in admin.locator("main").inner_text()
+    assert "belum dipasang" in row.inner_text()
+    screenshot(admin, "40-admin-atur-ulang-autentikator")
+    found["/konsol/admin/petugas/ (reset)"] = audit(admin)
+
+    # The officer's open session has lost its second factor; the next sign-in enrols a new phone.
+    officer.goto(site.url(JAKARTA, "/konsol/kotak-masuk/"))
+    officer.wait_for_url("**/masuk/**")
+    again = _page(browser, site, phone=True)
+    again.goto(site.url(JAKARTA, "/masuk/"))
+    again.get_by_label("Nama pengguna").fill("petugas31")
+    again.get_by_label("Kata sandi").fill(PASSWORD)
+    again.get_by_role("button", name="Masuk", exact=True).click()
+    again.wait_for_url("**/masuk/aktifkan-verifikasi/")
+    _second_step(again, site, "petugas31")
+    again.wait_for_url("**/konsol/**")
+    again.goto(site.url(JAKARTA, "/konsol/keamanan/"))
+    assert "Tersisa 10 kode pemulihan" in again.locator("main").inner_text()
+    screenshot(again, "41-keamanan-akun-phone")
+    found["/konsol/keamanan/ (phone)"] = audit(again)
     assert {path: v for path, v in found.items() if v} == {}
