@@ -69,6 +69,15 @@ def staff_sign_in(client: Any, username: str, password: str, *, host: str | None
     return second
 
 
+def signed_in(username: str, host: str, password: str = "") -> Any:
+    """A test client of `host` signed in as `username` through both steps (the cast's password by default)."""
+    from django.test import Client
+
+    client = Client(HTTP_HOST=host)
+    staff_sign_in(client, username, password or f"{username}-pass-123")
+    return client
+
+
 def _csrf(client: Any, path: str, extra: dict[str, str]) -> dict[str, str]:
     # The form's token, as a browser sends it (needed by clients that enforce CSRF checks).
     found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', client.get(path, **extra).content.decode())

@@ -13,16 +13,14 @@ from accounts.models import Membership, Role
 from agencies.models import Unit
 from complaints.models import CalendarDay
 from tenants.models import Pemda
-from tests.two_factor import enrol_on_page, staff_sign_in
+from tests.two_factor import enrol_on_page, signed_in, staff_sign_in
 
 pytestmark = pytest.mark.django_db
 HOST = "jakarta.localhost"
 
 
 def _signed_in(username: str) -> Client:
-    client = Client(HTTP_HOST=HOST)
-    staff_sign_in(client, username, f"{username}-pass-123")
-    return client
+    return signed_in(username, HOST)
 
 
 def test_the_admin_builds_the_skpd_tree(cast: Any, units: Any, jakarta: Pemda) -> None:

@@ -17,7 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts import two_factor
 from accounts.models import Membership, Role
 from tenants.models import Pemda
-from tests.two_factor import otp_code, otp_enrol, staff_sign_in
+from tests.two_factor import otp_code, otp_enrol, signed_in
 
 pytestmark = pytest.mark.django_db
 HOST = "jakarta.localhost"
@@ -25,9 +25,7 @@ PAGE = "/konsol/admin/petugas/"
 
 
 def _signed_in(username: str) -> Client:
-    client = Client(HTTP_HOST=HOST)
-    staff_sign_in(client, username, f"{username}-pass-123")
-    return client
+    return signed_in(username, HOST)
 
 
 def _reset(admin: Client, person: User, code: str) -> Any:

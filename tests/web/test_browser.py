@@ -116,12 +116,16 @@ def _second_step(page: Any, site: Site, username: str) -> None:
         page.get_by_role("button", name="Masuk", exact=True).click()
 
 
-def _sign_in(browser: Any, site: Site, username: str) -> Any:
-    page = _page(browser, site)
+def _password_step(page: Any, site: Site, username: str) -> None:
     page.goto(site.url(JAKARTA, "/masuk/"))
     page.get_by_label("Nama pengguna").fill(username)
     page.get_by_label("Kata sandi").fill(PASSWORD)
     page.get_by_role("button", name="Masuk", exact=True).click()
+
+
+def _sign_in(browser: Any, site: Site, username: str) -> Any:
+    page = _page(browser, site)
+    _password_step(page, site, username)
     _second_step(page, site, username)
     page.wait_for_url("**/konsol/**")
     return page
@@ -579,10 +583,7 @@ def test_a_newcomer_enrols_an_authenticator_then_signs_in_with_its_code(browser:
     # Another day, another browser: password, then the code of the app.
     _fresh_step(site, "baru31")
     later = _page(browser, site, phone=True)
-    later.goto(site.url(JAKARTA, "/masuk/"))
-    later.get_by_label("Nama pengguna").fill("baru31")
-    later.get_by_label("Kata sandi").fill(PASSWORD)
-    later.get_by_role("button", name="Masuk", exact=True).click()
+    _password_step(later, site, "baru31")
     later.wait_for_url("**/masuk/verifikasi/")
     screenshot(later, "32-kode-verifikasi-phone")
     found["/masuk/verifikasi/"] = audit(later)
@@ -624,10 +625,7 @@ def test_an_admin_resets_a_lost_authenticator_and_the_officer_enrols_a_new_phone
     officer.goto(site.url(JAKARTA, "/konsol/kotak-masuk/"))
     officer.wait_for_url("**/masuk/**")
     again = _page(browser, site, phone=True)
-    again.goto(site.url(JAKARTA, "/masuk/"))
-    again.get_by_label("Nama pengguna").fill("petugas31")
-    again.get_by_label("Kata sandi").fill(PASSWORD)
-    again.get_by_role("button", name="Masuk", exact=True).click()
+    _password_step(again, site, "petugas31")
     again.wait_for_url("**/masuk/aktifkan-verifikasi/")
     _second_step(again, site, "petugas31")
     again.wait_for_url("**/konsol/**")
