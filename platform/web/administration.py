@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts import two_factor
+from accounts.lockout import lockout_response
 from accounts.models import Membership, Role
 from accounts.services import membership_set_active, officer_invite
 from agencies.models import Unit, UnitKind
@@ -125,6 +126,8 @@ def officers(request: HttpRequest, caller: Caller) -> HttpResponse:
                 return redirect("web-admin-officers")
             elif action == "reset_authenticator":
                 admin: Any = request.user
+                if two_factor.locked_out(request, admin):
+                    return lockout_response(request, credentials={"username": admin.get_username()})
                 if (
                     two_factor.required()
                     and two_factor.check_code(request, admin, request.POST.get("code", "")) is None

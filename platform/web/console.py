@@ -28,6 +28,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from rest_framework.exceptions import NotFound
 
 from accounts import two_factor
+from accounts.lockout import lockout_response
 from accounts.selectors import memberships_for
 from agencies.models import Unit
 from complaints import services
@@ -390,6 +391,8 @@ def keamanan(request: HttpRequest, caller: Caller) -> HttpResponse:
     errors: Errors = {}
     enrolled = two_factor.has_device(user)
     if request.method == "POST" and enrolled:
+        if two_factor.locked_out(request, user):
+            return lockout_response(request, credentials={"username": user.get_username()})
         code = two_factor.normalise(request.POST.get("code", ""))
         device = two_factor.check_code(request, user, code) if code.isdigit() and len(code) == 6 else None
         if device is not None:

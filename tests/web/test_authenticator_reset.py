@@ -117,3 +117,20 @@ def test_a_signed_in_officer_replaces_the_recovery_codes_with_a_current_code(cas
     with time_machine.travel(time.time() + 10, tick=False):
         assert second_step(new[0]).status_code == 302
     assert two_factor.recovery_codes_left(vera_user) == 9
+
+
+def test_wrong_codes_at_either_form_count_toward_the_lockout(cast: Any) -> None:
+    vera = _signed_in("vera")
+    adi = _signed_in("adi")
+    for _ in range(4):
+        assert vera.post("/konsol/keamanan/", {"code": "000000"}).status_code == 400
+        assert _reset(adi, cast["olga"], "000000").status_code == 400
+    # The fifth wrong code locks each out (LAPOR_LOGIN_FAILURE_LIMIT), as at sign-in.
+    assert vera.post("/konsol/keamanan/", {"code": "000000"}).status_code == 429
+    assert _reset(adi, cast["olga"], "000000").status_code == 429
+    # Locked: even the right code is refused now, and nothing changed.
+    with time_machine.travel(time.time() + 70, tick=False):
+        locked = vera.post("/konsol/keamanan/", {"code": otp_code("vera")})
+        assert locked.status_code == 429 and "Terlalu banyak percobaan" in locked.content.decode()
+        assert _reset(adi, cast["olga"], otp_code("adi")).status_code == 429
+    assert two_factor.recovery_codes_left(cast["vera"]) == 0
