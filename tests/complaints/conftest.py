@@ -104,6 +104,16 @@ class Api:
         assert len(found) == 1, found
         return int(found[0]["id"])
 
+    def refer_to_bekasi(self, report_id: int, user: str = "vera") -> dict[str, Any]:
+        """Bukan wewenang: the verifikator refers the report to Kota Bekasi (32.75); the report as answered."""
+        referred = self.post(
+            f"/api/v1/officer/reports/{report_id}/refer/",
+            {"reason": "Lokasi di Kota Bekasi", "target_code": "32.75", "target_hint": "Pemerintah Kota Bekasi"},
+            user=user,
+        )
+        assert referred.status_code == 200, referred.content
+        return dict(referred.json())
+
 
 @pytest.fixture
 def api(jakarta: Pemda) -> Api:

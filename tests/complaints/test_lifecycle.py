@@ -101,13 +101,7 @@ def test_tunda_pauses_the_verification_clock(api: Api, cast: dict[str, object]) 
 def test_bukan_wewenang_records_a_referral(api: Api, cast: dict[str, object]) -> None:
     submitted = api.submit(title="Jalan berlubang di Bekasi Timur", category="jalan")
     report_id = api.officer_id(submitted["tracking_id"])
-    referred = api.post(
-        f"/api/v1/officer/reports/{report_id}/refer/",
-        {"reason": "Lokasi di Kota Bekasi", "target_code": "32.75", "target_hint": "Pemerintah Kota Bekasi"},
-        user="vera",
-    )
-    assert referred.status_code == 200, referred.content
-    assert referred.json()["status"] == "referred"
+    assert api.refer_to_bekasi(report_id)["status"] == "referred"
     assert _track(api, submitted)["status"] == "referred"
     from complaints.models import Referral
 

@@ -143,13 +143,7 @@ def test_a_request_carries_its_place_picture_deadline_and_who_holds_it(
     assert verified.status_code == 200, verified.content
     bare = file_and_verify(api, units, answer="Lampu sudah menyala lagi.", final=True)
     held = api.submit(title="Jalan rusak di perbatasan Bekasi", category="jalan")
-    held_id = api.officer_id(held["tracking_id"])
-    referred = api.post(
-        f"/api/v1/officer/reports/{held_id}/refer/",
-        {"reason": "Lokasi di Kota Bekasi", "target_code": "32.75", "target_hint": "Pemerintah Kota Bekasi"},
-        user="vera",
-    )
-    assert referred.status_code == 200, referred.content
+    api.refer_to_bekasi(api.officer_id(held["tracking_id"]))
 
     answer = _get(api, "/open311/v2/requests.json")
     check_json(answer.json(), REQUESTS)
