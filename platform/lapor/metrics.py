@@ -7,9 +7,10 @@ Counted where they happen, in every process:
   middleware (`RequestMiddleware`), which also sets the request id (lapor.logs). `route` is the
   URL pattern's name (`unmatched` for a 404 that matched none), `pemda` the schema the host
   selected (`public` is the hub, `-` a request answered before a tenant was chosen: health
-  probes, unknown hosts). No query: a request adds to a dictionary of the process (about a
-  microsecond), which is written to the prometheus-client counters at most once a second, when
-  the process exits and before this process answers a scrape. A prometheus-client counter per
+  probes, unknown hosts). No query: a request adds to a queue of the process (about a
+  microsecond), which a thread of the process writes to the prometheus-client counters once a
+  second (as lapor.relay does), and also when the process exits and before it answers a scrape:
+  a process that answers nothing more still has its last second counted. A prometheus-client counter per
   request (a label lookup and, in multiprocess mode, a locked write to a memory-mapped file) cost
   6-10 µs on the 2-core machine; a histogram more.
 - `lapor_celery_tasks_total{task, outcome, pemda}` and `lapor_celery_task_duration_seconds{task}`
@@ -93,8 +94,8 @@ class _Tally:
     def __init__(self) -> None:
         # deque.append and popleft are atomic: threads of a gthread worker lose no request.
         self.pending: deque[tuple[str, str, str, float]] = deque()
-        self.flushed_at = time.perf_counter()
         self.lock = threading.Lock()
+        self.thread_pid: int | None = None
         os.register_at_fork(after_in_child=self._forked)
         atexit.register(self.flush)
 
@@ -102,16 +103,22 @@ class _Tally:
         self.pending = deque()
         self.lock = threading.Lock()
 
-    def add(self, route: str, status: str, pemda: str, seconds: float, now: float) -> None:
+    def add(self, route: str, status: str, pemda: str, seconds: float) -> None:
         self.pending.append((route, status, pemda, seconds))
-        if now - self.flushed_at >= self.FLUSH_SECONDS:
-            self.flush(now)
+        if self.thread_pid != os.getpid():  # first request of this process (also after a fork)
+            self.thread_pid = os.getpid()
+            threading.Thread(target=self._flush_forever, name="metrics-tally", daemon=True).start()
 
-    def flush(self, now: float | None = None) -> None:
+    def _flush_forever(self) -> None:
+        while True:
+            time.sleep(self.FLUSH_SECONDS)
+            if self.pending:
+                self.flush()
+
+    def flush(self) -> None:
         if not self.lock.acquire(blocking=False):
             return  # another thread is writing them
         try:
-            self.flushed_at = now if now is not None else time.perf_counter()
             counts: dict[tuple[str, str, str], int] = {}
             spent: dict[str, float] = {}
             pending = self.pending
@@ -150,13 +157,11 @@ class RequestMiddleware:
         response[REQUEST_ID_HEADER] = request_id
         match = request.resolver_match
         tenant = getattr(request, "tenant", None)
-        now = time.perf_counter()
         _tally.add(
             (match.view_name or match.route) if match is not None else "unmatched",
             str(response.status_code),
             tenant.schema_name if tenant is not None else "-",
-            now - started,
-            now,
+            time.perf_counter() - started,
         )
         return response
 

@@ -13,12 +13,15 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import tenant_context
+from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from deadlines.models import DeadlineKind, DueDeadline, Stage
 from lapor.logs import formatter, request_bound
+from lapor.metrics import registry
 from sync.models import OutboxMessage, OutboxStatus
 from tenants.models import Pemda
+from tests.sync.federation import wait_for
 
 pytestmark = pytest.mark.django_db
 
@@ -64,6 +67,28 @@ def test_requests_are_counted_by_route_status_and_pemda(jakarta: Pemda, bekasi: 
     assert delta(route="unmatched", status="404", pemda="pemda_31") == 1
     # The hub's own scrape before this one was counted too, under the hub's schema.
     assert delta(route="metrics", status="200", pemda="public") >= 1
+
+
+def _unscraped() -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """What another process answering a scrape would read: this process's counters, not flushed by a scrape."""
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(generate_latest(registry()).decode())
+        for sample in family.samples
+    }
+
+
+def test_requests_of_a_process_that_answers_no_scrape_are_counted_within_seconds(jakarta: Pemda) -> None:
+    # Under gunicorn the process that answered the requests is seldom the one Prometheus reaches;
+    # its last requests must reach the shared counters without a scrape or another request.
+    client = Client()
+    before = _requests(_unscraped(), pemda="pemda_31", status="404")
+    for _ in range(3):
+        assert client.get("/tidak-ada/", HTTP_HOST="jakarta.localhost").status_code == 404
+    wait_for(
+        lambda: _requests(_unscraped(), pemda="pemda_31", status="404") - before == 3,
+        timeout=10, what="the three requests in the counters",
+    )  # fmt: skip
 
 
 def test_metrics_are_served_on_the_hub_host_to_loopback_or_a_bearer_token(jakarta: Pemda, settings: Any) -> None:
