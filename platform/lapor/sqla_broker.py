@@ -6,8 +6,13 @@ kombu's `Channel._get` polls inside a session and commits in a `finally`. When t
 and the session refuses every later statement until it is rolled back, which nothing does: the
 worker goes on polling and never consumes again. Here a failed poll rolls the session back,
 drops the pool's connections and counts as "no message now"; the next poll, a moment later,
-connects again (to the new primary behind a multi-host DATABASE_URL, docs/ha.md). Registered for
-the `sqla` and `sqlalchemy` schemes by lapor.celery.
+connects again (to the new primary behind a multi-host DATABASE_URL, docs/ha.md).
+
+kombu creates a queue's row on first use under a lock of its process only: two processes
+publishing to a new queue at once both find no row, and the second insert fails on the queue
+name's unique index. Here that failure is rolled back and the row the other process wrote is read.
+
+Registered for the `sqla` and `sqlalchemy` schemes by lapor.celery.
 """
 
 from __future__ import annotations
@@ -17,11 +22,23 @@ from queue import Empty
 from typing import Any
 
 from kombu.transport import sqlalchemy as kombu_sqla
+from sqlalchemy.exc import IntegrityError
 
 logger = logging.getLogger(__name__)
 
 
 class Channel(kombu_sqla.Channel):
+    def _get_or_create(self, queue: Any) -> Any:
+        try:
+            return super()._get_or_create(queue)
+        except IntegrityError:
+            self.session.rollback()
+            found = self.session.query(self.queue_cls).filter(self.queue_cls.name == queue).first()
+            if found is None:
+                raise
+            logger.info("broker queue %s was created by another process at the same time", queue)
+            return found
+
     def _get(self, queue: Any, timeout: Any = None) -> Any:
         try:
             return super()._get(queue)

@@ -3,6 +3,7 @@ connection is lost, as in a PostgreSQL restart or failover (lapor.sqla_broker)."
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from queue import Empty
@@ -51,4 +52,64 @@ def test_a_poll_on_a_lost_connection_is_an_empty_poll_and_the_next_one_consumes(
             channel._get(queue)
         channel._put(queue, {"body": "after the loss"})
         assert channel._get(queue)["body"] == "after the loss"
+        channel._purge(queue)
+
+
+def test_a_queue_two_processes_create_at_once_is_created_once_and_both_publish() -> None:
+    if not settings.CELERY_BROKER_URL.startswith("sqla+"):
+        pytest.skip("the broker of this run is not the SQLAlchemy transport")
+    queue = f"test-race-{uuid.uuid4().hex[:8]}"
+    with app.connection_for_write() as conn:
+        channel = conn.default_channel
+        assert isinstance(channel, Channel)
+        url = channel.session.get_bind().url
+        # The other process: its insert of the queue's row is not yet committed when this one looks.
+        other = psycopg2.connect(
+            host=url.host, port=url.port, user=url.username, password=url.password, dbname=url.database
+        )
+        with other.cursor() as cur:
+            cur.execute("INSERT INTO kombu_queue (id, name) VALUES (nextval('queue_id_sequence'), %s)", [queue])
+        failed: list[BaseException] = []
+
+        def publish() -> None:
+            try:
+                channel._put(queue, {"body": "from this process"})
+            except BaseException as exc:
+                failed.append(exc)
+
+        publisher = threading.Thread(target=publish)
+        publisher.start()
+        watcher = psycopg2.connect(
+            host=url.host, port=url.port, user=url.username, password=url.password, dbname=url.database
+        )
+        watcher.autocommit = True
+        with watcher.cursor() as cur:
+            # This process found no row and its insert now waits on the other's uncommitted one.
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                cur.execute(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO kombu_queue%%'"
+                )
+                if cur.fetchone()[0]:
+                    break
+                time.sleep(0.05)
+            else:
+                pytest.fail("the publisher's insert of the queue never waited on the other's")
+        watcher.close()
+        other.commit()
+        with other.cursor() as cur:
+            cur.execute(
+                "INSERT INTO kombu_message (id, queue_id, visible, timestamp, payload, version)"
+                " SELECT nextval('message_id_sequence'), id, true, now(), %s, 1 FROM kombu_queue WHERE name = %s",
+                ['{"body": "from the other process"}', queue],
+            )
+        other.commit()
+        other.close()
+        publisher.join(timeout=30)
+        assert not failed, failed
+        rows = channel.session.execute(text("SELECT count(*) FROM kombu_queue WHERE name = :q"), {"q": queue}).scalar()
+        assert rows == 1
+        bodies = {channel._get(queue)["body"], channel._get(queue)["body"]}
+        assert bodies == {"from this process", "from the other process"}
         channel._purge(queue)
