@@ -28,7 +28,7 @@ from lapor.localcache import local_clear
 from tenants.models import Pemda, PemdaKind, TimeZone
 from tenants.pilot import JAKARTA
 from tenants.services import PemdaSpec, hub_ensure, pemda_create
-from tests.helpers import BIN, REPO, database_url, process_env
+from tests.helpers import REPO, celery_worker_command, database_url, process_env
 
 JABAR = PemdaSpec(code="32", name="Provinsi Jawa Barat", kind=PemdaKind.PROVINSI, slug="jabar", timezone=TimeZone.WIB)
 BEKASI = PemdaSpec(
@@ -137,25 +137,7 @@ def celery_worker_queue(tenants_registry: dict[str, Pemda], _test_database: None
         CELERY_RESULT_BACKEND=settings.CELERY_RESULT_BACKEND,
         LAPOR_VAR_DIR=str(REPO / "var" / f"test-{queue}"),
     )
-    worker = subprocess.Popen(
-        [
-            str(BIN / "celery"),
-            "-A",
-            "lapor",
-            "worker",
-            "-Q",
-            queue,
-            "--concurrency",
-            "1",
-            "-l",
-            "warning",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
-        env=env,
-        cwd=REPO,
-    )
+    worker = subprocess.Popen(celery_worker_command(queue=queue), env=env, cwd=REPO)
     try:
         yield queue
     finally:

@@ -26,6 +26,16 @@ def database_url(settings_dict: dict[str, Any]) -> str:
     return f"postgres://{user}{password}@{host}:{port}/{settings_dict['NAME']}"
 
 
+def celery_worker_command(*extra: str, queue: str | None = None, level: str = "warning") -> list[str]:
+    """`celery worker` as the tests start it: one prefork child, no gossip, mingle or heartbeat
+    (each worker of a test is alone on its queue), consuming `queue` when given."""
+    return [
+        str(BIN / "celery"), "-A", "lapor", "worker", "--concurrency", "1", "-l", level,
+        "--without-gossip", "--without-mingle", "--without-heartbeat",
+        *(["-Q", queue] if queue else []), *extra,
+    ]  # fmt: skip
+
+
 def process_env(**overrides: str) -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(REPO / "platform"), str(REPO)])

@@ -27,7 +27,7 @@ from typing import Any
 import psycopg2
 import pytest
 
-from tests.helpers import BIN, REPO, process_env
+from tests.helpers import BIN, REPO, celery_worker_command, process_env
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 PATRONI = Path("/usr/bin/patroni")
@@ -289,24 +289,7 @@ def celery_worker(env: dict[str, str], schedule: Path, log: Path) -> Iterator[No
     """A Celery worker with its beat (the sync sweep) on the test's queue; its output goes to `log`."""
     out = log.open("ab")
     proc = subprocess.Popen(
-        [
-            str(BIN / "celery"),
-            "-A",
-            "lapor",
-            "worker",
-            "--beat",
-            "--schedule",
-            str(schedule),
-            "-Q",
-            env["CELERY_TASK_DEFAULT_QUEUE"],
-            "--concurrency",
-            "1",
-            "-l",
-            "warning",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
+        celery_worker_command("--beat", "--schedule", str(schedule), queue=env["CELERY_TASK_DEFAULT_QUEUE"]),
         env=env,
         cwd=REPO,
         stdout=out,

@@ -32,7 +32,7 @@ import pytest
 from django.db import connection
 
 from tests.bench.common import drop_database
-from tests.helpers import BIN, REPO, database_url, free_port
+from tests.helpers import BIN, REPO, celery_worker_command, database_url, free_port
 from tests.sync.federation import Deployment, _up, wait_for
 from tests.sync.test_federation import ROAD, _deployment
 
@@ -69,8 +69,7 @@ class Observed:
             stdout=self.web_log.open("ab"), stderr=subprocess.STDOUT,
         )  # fmt: skip
         worker = subprocess.Popen(
-            [str(BIN / "celery"), "-A", "lapor", "worker", "--concurrency", "1", "-l", "info",
-             "-n", f"obs-{uuid.uuid4().hex[:6]}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+            celery_worker_command("-n", f"obs-{uuid.uuid4().hex[:6]}@%h", level="info"),
             env=self.d.env, cwd=REPO, start_new_session=True,
             stdout=self.worker_log.open("ab"), stderr=subprocess.STDOUT,
         )  # fmt: skip

@@ -24,7 +24,7 @@ from typing import Any
 
 import psycopg2
 
-from tests.helpers import BIN, REPO, free_port
+from tests.helpers import BIN, REPO, celery_worker_command, free_port
 
 KEY_ID = "fed-key-1"
 SECRET = "rahasia-bersama-federasi-uji"
@@ -101,11 +101,7 @@ class Deployment:
         return self.spawn(sys.executable, str(REPO / "manage.py"), "sync_sweeper", "--interval", "0.2")
 
     def worker(self, **extra_env: str) -> subprocess.Popen[bytes]:
-        return self.spawn(
-            str(BIN / "celery"), "-A", "lapor", "worker", "--concurrency", "1", "-l", "warning",
-            "-n", f"{self.name}-{uuid.uuid4().hex[:6]}@%h",
-            "--without-gossip", "--without-mingle", "--without-heartbeat", **extra_env,
-        )  # fmt: skip
+        return self.spawn(*celery_worker_command("-n", f"{self.name}-{uuid.uuid4().hex[:6]}@%h"), **extra_env)
 
     def web(self) -> subprocess.Popen[bytes]:
         proc = self.spawn(
