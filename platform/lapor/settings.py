@@ -434,8 +434,11 @@ LAPOR_CHANNEL_SENDERS = {
     "whatsapp": "channels.providers.whatsapp.whatsapp_send",
     "x": "channels.providers.x.x_send",
 }
-# How a provider's media (a WhatsApp photo) is fetched into a report's attachment.
-LAPOR_CHANNEL_MEDIA_FETCHERS = {"whatsapp": "channels.providers.whatsapp.whatsapp_media_fetch"}
+# How a provider's media (a WhatsApp photo, a Twilio MMS picture) is fetched into a report's attachment.
+LAPOR_CHANNEL_MEDIA_FETCHERS = {
+    "whatsapp": "channels.providers.whatsapp.whatsapp_media_fetch",
+    "twilio": "channels.providers.twilio.twilio_media_fetch",
+}
 # Providers whose first report from a number waits for the citizen's "YA" (joke floods).
 LAPOR_CHANNEL_CONFIRM_FIRST = set(env_list("LAPOR_CHANNEL_CONFIRM_FIRST", ["whatsapp"]))
 LAPOR_CHANNEL_REPORTS_PER_DAY = env_int("LAPOR_CHANNEL_REPORTS_PER_DAY", 5, minimum=1)
@@ -443,6 +446,9 @@ LAPOR_CHANNEL_REPORTS_PER_DAY = env_int("LAPOR_CHANNEL_REPORTS_PER_DAY", 5, mini
 LAPOR_CHANNEL_SWEEP_AFTER_SECONDS = env_int("LAPOR_CHANNEL_SWEEP_AFTER_SECONDS", 60, minimum=1)
 # Raw inbound messages (text, media, the provider's payload) are dropped after this many days.
 LAPOR_CHANNEL_RETENTION_DAYS = env_int("LAPOR_CHANNEL_RETENTION_DAYS", 180, minimum=1)
+# A question left unanswered (the hub's "where?", WhatsApp's "YA?") and the report text it holds
+# lapse after this many hours: a late answer gets the help text, and the daily purge drops the text.
+LAPOR_CHANNEL_PENDING_HOURS = env_int("LAPOR_CHANNEL_PENDING_HOURS", 72, minimum=1)
 LAPOR_KANNEL = {
     "secret": env_str("LAPOR_KANNEL_SECRET"),  # the key smsbox's get-url carries
     "sendsms_url": env_str("LAPOR_KANNEL_SENDSMS_URL"),  # e.g. http://127.0.0.1:13013/cgi-bin/sendsms

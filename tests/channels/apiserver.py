@@ -25,8 +25,8 @@ class Call:
         return json.loads(self.body)
 
 
-# A route answers (status, content type, body bytes).
-Route = Callable[[Call], tuple[int, str, bytes]]
+# A route answers (status, content type, body bytes), optionally with more headers.
+Route = Callable[[Call], tuple[int, str, bytes] | tuple[int, str, bytes, dict[str, str]]]
 
 
 @dataclass
@@ -53,9 +53,11 @@ def running_api(route: Route) -> Iterator[ApiServer]:
             call = Call(self.command, parts.path, parse_qs(parts.query), dict(self.headers.items()),
                         self.rfile.read(length) if length else b"")  # fmt: skip
             server_holder["api"].calls.append(call)
-            status, content_type, body = route(call)
+            status, content_type, body, *more = route(call)
             self.send_response(status)
             self.send_header("Content-Type", content_type)
+            for name, value in (more[0] if more else {}).items():
+                self.send_header(name, value)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)

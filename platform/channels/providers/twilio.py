@@ -4,7 +4,9 @@ Inbound: Twilio POSTs the message to `/channels/twilio/sms/` signed with `X-Twil
 base64 of HMAC-SHA1, keyed with the account's auth token, over the full URL Twilio requested
 followed by every POST parameter's name and value, sorted by name (Twilio's "Webhooks security").
 The answer is an empty TwiML document; the reply leaves through the REST API like every other
-message (channels.outbound), whose status callbacks come back signed the same way.
+message (channels.outbound), whose status callbacks come back signed the same way. A picture
+(MMS) is fetched from the media URL Twilio gives, with the account's credentials, which are
+sent to Twilio's own API host only and never along the redirect to the file's storage.
 Written here rather than with Twilio's SDK: the check is a dozen lines, the SDK a large dependency.
 """
 
@@ -20,6 +22,7 @@ import urllib.request
 from typing import Any
 
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,8 +33,9 @@ from django_tenants.utils import schema_context, tenant_context
 from channels.doors import Inbound
 from channels.identity import phone_normalise
 from channels.outbound import SendError, outbound_delivered
-from channels.providers.common import MAX_TEXT, Refused, refuse, tenant_for
+from channels.providers.common import MAX_TEXT, MediaError, Refused, refuse, tenant_for
 from channels.services import inbound_receive
+from complaints.attachments import CheckedFile, attachment_check
 from tenants.models import Pemda
 
 PROVIDER = "twilio"
@@ -112,6 +116,33 @@ def twilio_status(request: HttpRequest) -> HttpResponse:
                 outbound_id=int(raw_id), delivered=status == "delivered", detail=request.POST.get("ErrorCode", "")
             )
     return JsonResponse({"ok": True})
+
+
+def twilio_media_fetch(item: dict[str, Any]) -> CheckedFile:
+    """One picture of an MMS as a checked attachment (complaints.attachments)."""
+    config = _config()
+    sid, token = config.get("account_sid", ""), config.get("auth_token", "")
+    base = config.get("api_base", "https://api.twilio.com").rstrip("/")
+    url = str(item.get("url", ""))
+    if not url.startswith(f"{base}/"):
+        # The URL came in the signed webhook, but the credentials go to Twilio's host alone.
+        raise MediaError(f"media url not on {base}: {url[:100]}")
+    limit = int(settings.LAPOR_MAX_ATTACHMENT_BYTES)
+    name = f"twilio-{url.rstrip('/').rsplit('/', 1)[-1][:40]}"
+    request = urllib.request.Request(url)  # noqa: S310 - Twilio's API host, checked above
+    if sid and token:
+        # Not kept on the redirect to the storage's signed URL (which refuses a second credential).
+        basic = base64.b64encode(f"{sid}:{token}".encode()).decode()
+        request.add_unredirected_header("Authorization", f"Basic {basic}")
+    try:
+        with urllib.request.urlopen(request, timeout=float(config.get("timeout", 10))) as response:  # noqa: S310
+            data = response.read(limit + 1)
+            content_type = response.headers.get_content_type() or str(item.get("type", ""))
+    except urllib.error.HTTPError as exc:
+        raise MediaError(f"twilio {exc.code} for media {name}") from exc
+    except (OSError, ValueError) as exc:
+        raise MediaError(f"twilio unreachable for media {name}: {exc}") from exc
+    return attachment_check(SimpleUploadedFile(name, data, content_type=content_type))
 
 
 def twilio_send(*, address: str, recipient: str, text: str, reply_to: str, callback_id: str) -> list[str]:
