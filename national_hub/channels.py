@@ -5,7 +5,8 @@ The hub holds no reports: a report is filed with the kabupaten/kota named (its p
 has not joined), through the same intake service, with a copy of the message kept in that Pemda's
 schema so its notifications go back by SMS from the same number. The answer is matched against
 the names of the 514 kabupaten/kota; a name that fits several ("Bekasi") is asked again with
-the candidates.
+the candidates. A report that starts with its place ("LAPOR Kota Bekasi: <teks>") is filed at
+once, without the question.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ from tenants.regions import Region, region_suggestions, regions_all
 
 MAX_ASKS = 3
 _PREFIX = re.compile(r"^(kota|kabupaten|kab\.?)\s+", re.IGNORECASE)
+# "Kota Bekasi: jembatan retak", "Kab. Bogor - jalan rusak": a place, then ":", "," or a dash.
+_LEADING_PLACE = re.compile(r"^\s*([^:,\n]{3,60}?)\s*(?::|,|\s[-\u2013]\s)\s*(.+)$", re.DOTALL)
 
 
 def _bare(name: str) -> str:
@@ -59,10 +62,23 @@ def place_match(text: str) -> tuple[Region | None, list[Region]]:
     return None, [r for r in region_suggestions(text, limit=5) if r.province_code is not None][:3]
 
 
+def leading_place(text: str) -> tuple[Region | None, str]:
+    """The kabupaten/kota a report names before its text ("Kota Bekasi: …"), and the text after it;
+    (None, text) unless the name fits exactly one."""
+    found = _LEADING_PLACE.match(text)
+    if found is None:
+        return None, text
+    region, _candidates = place_match(found.group(1))
+    return (region, found.group(2).strip()) if region is not None else (None, text)
+
+
 class HubDoor:
     def report(self, message: Inbound, text: str, pending: dict[str, Any]) -> Answer:
         if len(text.strip()) < MIN_TEXT:
             return Answer(_("Tulis isi laporan sesudah kata LAPOR, paling sedikit 10 huruf."), Outcome.HELP)
+        region, rest = leading_place(text)
+        if region is not None and len(rest) >= MIN_TEXT:
+            return self._filed(message, region, rest)
         return Answer(
             _("Di kota/kabupaten mana? Balas dengan namanya, mis. Kota Bekasi."),
             Outcome.QUESTION,
@@ -88,6 +104,9 @@ class HubDoor:
                 else _("Kota/kabupaten itu tidak kami kenali. Balas dengan namanya, mis. Kota Bekasi.")
             )
             return Answer(question, Outcome.QUESTION, pending={**pending, "asked": asked})
+        return self._filed(message, region, str(pending.get("text", "")))
+
+    def _filed(self, message: Inbound, region: Region, original: str) -> Answer:
         pemda = responsible_pemda(region_code=region.code)
         if pemda is None:
             return Answer(
@@ -96,7 +115,6 @@ class HubDoor:
                 Outcome.REFUSED,
                 pending={},
             )
-        original = str(pending.get("text", ""))
         with tenant_context(pemda):
             submission = report_file_here(message, original, location={"region_code": region.code})
             # The message as that Pemda's own record: its notifications go back by SMS from this number.

@@ -56,6 +56,7 @@ def door_here() -> Door:
 
 def inbound_receive(message: Inbound) -> Received:
     """Take `message` once; a repeat of the same provider message id returns the first outcome."""
+    _without_nul(message)
     now = timezone.now()
     s_hash = sender_hash(message.sender)
     with transaction.atomic():
@@ -80,10 +81,30 @@ def inbound_receive(message: Inbound) -> Received:
             if answer.outcome == Outcome.REPORT:  # filed here, or at the hub once the place is known
                 _window(conversation).window_count += 1
             if answer.pending is not None:
-                conversation.pending = answer.pending
+                conversation.pending = {**answer.pending, "at": now.isoformat()} if answer.pending else {}
             changed = [name for name, value in loaded.items() if getattr(conversation, name) != value]
             _settle(message, inbound_id, answer, conversation, changed)
     return Received(inbound_id, False, answer.outcome, answer.text, answer.tracking_id)
+
+
+def _without_nul(message: Inbound) -> None:
+    """NUL characters dropped from what is kept: PostgreSQL stores none in text or jsonb, and a
+    gateway that passes one on (a mis-encoded SMS, a crafted post) still gets its message taken."""
+    message.provider_message_id = message.provider_message_id.replace("\x00", "")
+    message.sender = message.sender.replace("\x00", "")
+    message.text = message.text.replace("\x00", "")
+    message.media = _cleaned(message.media)
+    message.raw = _cleaned(message.raw)
+
+
+def _cleaned(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_cleaned(k): _cleaned(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_cleaned(v) for v in value]
+    return value
 
 
 # What acting on a message may change in the sender's conversation (updated_at is written when
@@ -272,7 +293,7 @@ def _conversation_language(conversation: Conversation) -> str:
 
 def _act(message: Inbound, command: Any, conversation: Conversation, inbound_id: int) -> Answer:
     door = door_here()
-    pending = dict(conversation.pending or {})
+    pending = _current(conversation.pending)
     held = list(pending.get("media") or [])  # attachments sent before the report's text
     confirm_first = message.provider in settings.LAPOR_CHANNEL_CONFIRM_FIRST
     if len(message.text) > MAX_TEXT:
@@ -313,6 +334,15 @@ def _act(message: Inbound, command: Any, conversation: Conversation, inbound_id:
     return Answer(help_text(), Outcome.HELP, pending={} if pending.get("kind") == "confirm" else None)
 
 
+def _current(pending: dict[str, Any] | None) -> dict[str, Any]:
+    """What the sender's conversation waits for, unless it was asked too long ago to act on."""
+    asked = (pending or {}).get("at")
+    if asked is None:
+        return dict(pending or {})
+    lapse = timedelta(hours=settings.LAPOR_CHANNEL_PENDING_HOURS)
+    return dict(pending or {}) if datetime.fromisoformat(asked) > timezone.now() - lapse else {}
+
+
 def _capped(media: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return media[: settings.LAPOR_MAX_ATTACHMENTS]
 
@@ -322,8 +352,12 @@ def _attach(message: Inbound, media: list[dict[str, Any]]) -> list[str]:
     (complaints.attachments); what fails is left out and told to the citizen."""
     if not media:
         return []
-    fetch = import_string(settings.LAPOR_CHANNEL_MEDIA_FETCHERS[message.provider])
     notes: list[str] = []
+    fetcher = settings.LAPOR_CHANNEL_MEDIA_FETCHERS.get(message.provider)
+    if fetcher is None:
+        logger.warning("channel media of %s has no fetcher (LAPOR_CHANNEL_MEDIA_FETCHERS)", message.provider)
+        return [_("Lampiran tidak dapat diambil; kirim lagi nanti.")]
+    fetch = import_string(fetcher)
     message.attachments = []
     for item in media:
         try:

@@ -15,8 +15,9 @@ import time_machine
 from django.test import Client
 from django_tenants.utils import schema_context, tenant_context
 
-from channels.models import InboundMessage, OutboundMessage
+from channels.models import Conversation, InboundMessage, OutboundMessage
 from channels.providers.twilio import twilio_signature
+from channels.retention import inbound_purge
 from complaints.audit import Actor
 from complaints.models import FollowUp, Notification, Report
 from complaints.notifications import notification_deliver
@@ -172,3 +173,68 @@ def test_a_number_is_limited_per_day_at_its_pemda_and_at_1708_and_again_welcome_
         assert Report.objects.count() == 2
     with tenant_context(bekasi):
         assert Report.objects.count() == 1
+
+
+def test_a_report_that_names_its_place_first_is_filed_at_1708_without_the_question(numbers: Any, bekasi: Pemda) -> None:
+    assert kannel("LAPOR Kota Bekasi: Jembatan di Jalan Ahmad Yani retak", to="1708")["X-Lapor-Outcome"] == "report"
+    with tenant_context(bekasi):
+        report = Report.objects.get()
+        assert report.text == "Jembatan di Jalan Ahmad Yani retak" and report.region_code == "32.75"
+    assert report.tracking_id in replies("public")[-1] and "Kota Bekasi" in replies("public")[-1]
+    # A name that fits two places, or none, is asked about as before, the whole text kept.
+    assert kannel("LAPOR Bekasi - Lampu jalan mati di Jalan Juanda", to="1708")["X-Lapor-Outcome"] == "question"
+    assert replies("public")[-1].startswith("Di kota/kabupaten mana?")
+    kannel("Kota Bekasi", to="1708")
+    with tenant_context(bekasi):
+        assert Report.objects.filter(text="Bekasi - Lampu jalan mati di Jalan Juanda").exists()
+
+
+def test_a_question_left_unanswered_lapses_and_its_text_is_dropped(numbers: Any, bekasi: Pemda) -> None:
+    start = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    with time_machine.travel(start, tick=False):
+        kannel("LAPOR Jembatan penyeberangan di Jalan Ahmad Yani retak dan miring", to="1708")
+        assert replies("public")[-1].startswith("Di kota/kabupaten mana?")
+    with time_machine.travel(start + timedelta(hours=73), tick=False):
+        # Three days later "Kota Bekasi" answers nothing any more: no old report is filed.
+        assert kannel("Kota Bekasi", to="1708")["X-Lapor-Outcome"] == "help"
+        with tenant_context(bekasi):
+            assert not Report.objects.exists()
+        kannel("LAPOR Pohon tumbang menutup trotoar di Jalan Juanda", to="1708")  # asked anew
+        conversation = Conversation.objects.get(provider="kannel")
+        assert conversation.pending["text"] == "Pohon tumbang menutup trotoar di Jalan Juanda"
+    with time_machine.travel(start + timedelta(hours=73 + 72, minutes=1), tick=False):
+        inbound_purge()  # the daily retention task
+        conversation.refresh_from_db()
+        assert conversation.pending == {}
+
+
+def test_english_keywords_and_the_last_answer_of_the_pemda(numbers: Any, jakarta: Pemda) -> None:
+    kannel("REPORT The drain on Jalan Kebon Sirih is blocked with rubbish")
+    with tenant_context(jakarta):
+        report = Report.objects.get()
+    assert replies(jakarta.schema_name)[-1].startswith("LAPOR! ")
+    kannel(f"CHECK {report.tracking_id}")
+    assert "Awaiting verification" in replies(jakarta.schema_name)[-1], replies(jakarta.schema_name)[-1]
+    with tenant_context(jakarta):
+        report_defer(report=report, actor=Actor(user_id=None, label="verifikator"), question="Di depan nomor berapa?")
+    kannel(f"CEK {report.tracking_id}")
+    status = replies(jakarta.schema_name)[-1]
+    assert "Ditunda" in status and "Tanggapan terakhir: Di depan nomor berapa?" in status, status
+    kannel(f"REPLY {report.tracking_id} In front of number 12")
+    assert "received" in replies(jakarta.schema_name)[-1]
+    with tenant_context(jakarta):
+        assert FollowUp.objects.filter(report=report, author_kind="reporter").get().text == "In front of number 12"
+
+
+def test_a_nul_character_from_a_gateway_is_dropped_not_a_server_error(numbers: Any, jakarta: Pemda) -> None:
+    assert kannel("LAPOR Jalan\x00 berlubang di depan Pasar Senen", message_id="k-nul\x00").status_code == 200
+    url = "http://jakarta.localhost/channels/twilio/sms/"
+    params = {"MessageSid": "SMnul", "AccountSid": "AC123", "From": "+6281234567890", "To": "+6281100000031",
+              "Body": "LAPOR Halte\x00 bus di Jalan Thamrin rusak", "NumMedia": "0"}  # fmt: skip
+    answer = Client(HTTP_HOST="jakarta.localhost").post(
+        "/channels/twilio/sms/", params, HTTP_X_TWILIO_SIGNATURE=twilio_signature(url, params, "token-twilio-uji")
+    )
+    assert answer.status_code == 200
+    with tenant_context(jakarta):
+        texts = set(Report.objects.values_list("text", flat=True))
+    assert texts == {"Jalan berlubang di depan Pasar Senen", "Halte bus di Jalan Thamrin rusak"}

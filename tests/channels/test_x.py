@@ -5,6 +5,7 @@ server playing API v2, and replies posted to it with an OAuth 1.0a signature it 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from itertools import count
 from typing import Any
@@ -186,9 +187,13 @@ def test_check_and_reply_by_mention_act_only_on_the_accounts_own_reports(x: ApiS
     assert posted["reply"]["in_reply_to_tweet_id"] == first and "Arah mana yang mati?" in posted["text"]
 
 
-def test_a_bad_signature_or_a_malformed_payload_is_refused_and_nothing_is_kept(x: ApiServer, jakarta: Pemda) -> None:
+def test_a_bad_signature_or_a_malformed_payload_is_refused_and_nothing_is_kept(
+    x: ApiServer, jakarta: Pemda, caplog: pytest.LogCaptureFixture
+) -> None:
     post = tweet("@LaporJakarta #lapor Trotoar di Jalan Sabang dipakai berjualan")
-    assert deliver(post, secret="tebakan").status_code == 401
+    with caplog.at_level(logging.WARNING, logger="channels"):
+        assert deliver(post, secret="tebakan").status_code == 401
+    assert "x webhook refused (401)" in caplog.text
     body = json.dumps({"for_user_id": ACCOUNT, "tweet_create_events": [post]})
     unsigned = Client(HTTP_HOST="jakarta.localhost").post("/channels/x/", data=body, content_type="application/json")
     assert unsigned.status_code == 401
@@ -201,6 +206,11 @@ def test_a_bad_signature_or_a_malformed_payload_is_refused_and_nothing_is_kept(x
     assert deliver(raw=b'{"for_user_id": "1", "x": "' + b"a" * 300_000 + b'"}').status_code == 400
     with tenant_context(jakarta):
         assert not InboundMessage.objects.exists() and not Report.objects.exists()
+
+    # A NUL character in a post is dropped (PostgreSQL stores none), not a server error.
+    assert deliver(tweet("@LaporJakarta Halte\u0000 di Jalan Sabang roboh #lapor")).status_code == 200
+    with tenant_context(jakarta):
+        assert Report.objects.get().text == "Halte di Jalan Sabang roboh"
 
 
 def test_polling_the_mentions_timeline_keeps_its_since_id_and_meets_the_webhook_without_duplicates(

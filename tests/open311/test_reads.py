@@ -4,15 +4,18 @@ against JSON Schemas written from the GeoReport v2 specification."""
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 from PIL import Image
 
-from complaints.models import Attachment
+from complaints.models import Attachment, Report
+from open311 import selectors
 from tenants.models import Pemda
 from tests.open311.conftest import HOST, file_and_verify
 from tests.open311.schemas import (
@@ -178,3 +181,26 @@ def test_a_request_carries_its_place_picture_deadline_and_who_holds_it(
     assert in_english[tracking_id].findtext("service_name") == "Street lighting"
     assert in_english[held["tracking_id"]].findtext("agency_responsible") == "LAPOR! national hub"
     assert in_english[tracking_id].find("zipcode") is not None and in_english[tracking_id].findtext("zipcode") == ""
+
+
+def test_requests_default_to_the_last_90_days_and_at_most_the_newest_thousand(
+    api: Any, units: Any, cast: Any, jakarta: Pemda, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = file_and_verify(api, units, privacy="public")
+    middle = file_and_verify(api, units, privacy="public")
+    newest = file_and_verify(api, units, privacy="public")
+    long_ago = timezone.now() - timedelta(days=100)
+    with tenant_context(jakarta):
+        Report.objects.filter(pk=old.report_id).update(submitted_at=long_ago)
+    ids = [r["service_request_id"] for r in _get(api, "/open311/v2/requests.json").json()]
+    assert ids == [newest.tracking_id, middle.tracking_id]  # newest first; the 100-day-old one left out
+    window = {
+        "start_date": (long_ago - timedelta(days=1)).isoformat(),
+        "end_date": (long_ago + timedelta(days=1)).isoformat(),
+    }
+    assert [r["service_request_id"] for r in _get(api, "/open311/v2/requests.json", **window).json()] == [
+        old.tracking_id
+    ]
+    # The cap (1,000 in the specification's words) keeps the newest.
+    monkeypatch.setattr(selectors, "MAX_REQUESTS", 1)
+    assert [r["service_request_id"] for r in _get(api, "/open311/v2/requests.json").json()] == [newest.tracking_id]
