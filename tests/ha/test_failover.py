@@ -126,7 +126,14 @@ def _counts(cluster: patroni.Cluster) -> dict[str, int]:
 def _wait_counted(cluster: patroni.Cluster, expected: int, timeout: float = 90) -> dict[str, int]:
     deadline = time.monotonic() + timeout
     while True:
-        counts = _counts(cluster)
+        try:
+            counts = _counts(cluster)
+        except psycopg2.OperationalError:
+            # No member takes writes this moment (a leader re-elected under load): ask again.
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1)
+            continue
         if (counts["stored"] >= expected and counts["pemda"] == counts["hub"] == counts["stored"]) or (
             time.monotonic() > deadline
         ):
