@@ -32,6 +32,7 @@ from channels.doors import (
 )
 from channels.identity import sender_hash
 from channels.models import InboundMessage, Outcome
+from citizens.services import citizen_channel_report_link
 from lapor.crypto import encrypt
 from national_hub.intake import responsible_pemda
 from national_hub.models import HubFiling
@@ -131,6 +132,8 @@ class HubDoor:
                 report_id=submission.report.pk,
                 tracking_id=submission.report.tracking_id,
             )
+            if not message.public:  # a phone number: the report joins its citizen account's, if any
+                citizen_channel_report_link(phone_hash=sender_hash(message.sender), report=submission.report)
             answer = filed_answer(submission, pemda_name=pemda.name, public=message.public)
         HubFiling.objects.create(
             tracking_id=submission.report.tracking_id, pemda=pemda, national=False, created_at=timezone.now()

@@ -272,6 +272,13 @@ class _Fold:
             self.message, self.inbound_id, Outcome.REPORT, report.tracking_id, self.text, state,
             _CONVERSATION_STATE, with_report=True,
         )  # fmt: skip
+        link = _filed_link()
+        if link is not None and not self.message.public:  # a phone number (not an X account)
+            sql, link_params = link(
+                phone_hash=sender_hash(self.message.sender), tenant_id=current_tenant().pk,
+                tracking_id=report.tracking_id,
+            )  # fmt: skip
+            ctes, params = (*ctes, f"l AS ({sql})"), params + link_params
         self.also = Also(ctes, params, selects)
         self.state = state
         return self.also
@@ -285,6 +292,15 @@ class _Fold:
         if self.also.values[0] is not None:
             outbound_queued(outbound_id=self.also.values[0])
         return replace(answer, text=self.text, settled=True)
+
+
+@lru_cache(maxsize=1)
+def _filed_link_at(path: str) -> Any:
+    return import_string(path) if path else None
+
+
+def _filed_link() -> Any:
+    return _filed_link_at(settings.LAPOR_CHANNEL_FILED_LINK)
 
 
 def _conversation_language(conversation: Conversation) -> str:

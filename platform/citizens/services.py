@@ -12,6 +12,12 @@ a minute and `LAPOR_CITIZEN_CODES_PER_HOUR` an hour per address, `LAPOR_CITIZEN_
 codes and as many wrong codes an hour per client address. Everything here lives in the public
 schema, whichever host the request came to; a periodic task (citizens.tasks) forgets old codes
 and expired tokens.
+
+An account's phone number, once proven by a code, brings the reports that number filed by SMS or
+WhatsApp into "my reports": those filed before, at every Pemda, by a task queued at each sign-in
+by phone (`citizen_channel_reports_link`); those filed later, in the filing's own statement
+(`citizen_channel_link_sql`, settings.LAPOR_CHANNEL_FILED_LINK) or, at the national number, when
+the hub files it (`citizen_channel_report_link`).
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ from complaints.models import Report
 from lapor.crypto import decrypt, encrypt
 from lapor.errors import InvalidTransition, RateLimited
 from tenants.context import current_tenant
+from tenants.models import Pemda, PemdaKind, PemdaStatus
 
 logger = logging.getLogger(__name__)
 
@@ -193,6 +200,8 @@ def _sign_in(*, contact: Contact, code: str, client_address: str) -> SignIn | st
         return _("Akun ini dinonaktifkan.")
     citizen.last_login_at = now
     citizen.save(update_fields=["last_login_at"])
+    if contact.kind == ContactKind.PHONE:
+        _channel_reports_queue(citizen)
     token_row, token = AuthToken.objects.create(user=citizen.user)
     return SignIn(citizen=citizen, token=token, expiry=token_row.expiry, created=created)
 
@@ -224,6 +233,8 @@ def _contact_add(*, citizen: Citizen, contact: Contact, code: str, client_addres
     setattr(citizen, f"{field}_hash", contact.hash)
     setattr(citizen, field, encrypt(contact.value))
     citizen.save(update_fields=[f"{field}_hash", field])
+    if contact.kind == ContactKind.PHONE:
+        _channel_reports_queue(citizen)
     return citizen
 
 
@@ -365,3 +376,82 @@ def citizen_report_link(*, user: Any, report: Report) -> None:
         tracking_id=report.tracking_id,
         created_at=report.submitted_at,
     )
+
+
+# Providers whose sender is a phone number (an X account is not).
+PHONE_PROVIDERS = ("kannel", "twilio", "whatsapp")
+_SCHEMAS_PER_STATEMENT = 100
+
+
+def _channel_reports_queue(citizen: Citizen) -> None:
+    from citizens.tasks import citizen_channel_reports_task
+
+    citizen_id = citizen.pk
+    transaction.on_commit(lambda: citizen_channel_reports_task.delay(citizen_id))
+
+
+def citizen_channel_reports_link(*, citizen_id: int) -> int:
+    """Add to the account's reports every report its phone number filed by SMS or WhatsApp at any
+    Pemda (the channel layer's record of the message that filed it, with the same keyed hash of
+    the number). Idempotent; a report another account already holds stays there. Returns how
+    many were added. One statement per hundred Pemda, each an index lookup per schema."""
+    with schema_context(get_public_schema_name()):
+        citizen = Citizen.objects.filter(pk=citizen_id).exclude(phone_hash="").first()
+        if citizen is None:
+            return 0
+        places = list(
+            Pemda.objects.exclude(kind=PemdaKind.HUB)
+            .exclude(status=PemdaStatus.PROVISIONING)
+            .order_by("pk")
+            .values_list("pk", "schema_name")
+        )
+        table = connection.ops.quote_name(CitizenReport._meta.db_table)
+        added = 0
+        for start in range(0, len(places), _SCHEMAS_PER_STATEMENT):
+            parts: list[str] = []
+            params: list[Any] = []
+            for tenant_id, schema in places[start : start + _SCHEMAS_PER_STATEMENT]:
+                q = connection.ops.quote_name(schema)
+                parts.append(
+                    f"SELECT {int(tenant_id)} AS tenant_id, r.id, r.tracking_id, r.submitted_at"
+                    f" FROM {q}.channels_inboundmessage m JOIN {q}.complaints_report r ON r.id = m.report_id"
+                    " WHERE m.provider = ANY(%s) AND m.sender_hash = %s AND m.outcome = 'report'"
+                )
+                params += [list(PHONE_PROVIDERS), citizen.phone_hash]
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"INSERT INTO {table} (citizen_id, tenant_id, report_id, tracking_id, created_at)"
+                    f" SELECT DISTINCT %s, found.* FROM ({' UNION ALL '.join(parts)}) found"
+                    " ON CONFLICT (tenant_id, report_id) DO NOTHING",
+                    [citizen.pk, *params],
+                )
+                added += cursor.rowcount
+    if added:
+        logger.info("citizen #%s: %s report(s) filed by the account's phone number added", citizen_id, added)
+    return added
+
+
+def citizen_channel_link_sql(*, phone_hash: str, tenant_id: int, tracking_id: str) -> tuple[str, list[Any]]:
+    """The body of a CTE of the intake's statement (complaints.intake.Also, the report's row as
+    `r`) that links the report a phone number is filing to the account holding that number, if any."""
+    public = connection.ops.quote_name(get_public_schema_name())
+    return (
+        f"INSERT INTO {public}.{CitizenReport._meta.db_table}"
+        " (citizen_id, tenant_id, report_id, tracking_id, created_at)"
+        f" SELECT c.id, %s, r.id, %s, r.submitted_at FROM r JOIN {public}.{Citizen._meta.db_table} c"
+        # phone_hash <> '' lets the planner use the partial unique index on it.
+        " ON c.phone_hash = %s AND c.phone_hash <> '' ON CONFLICT (tenant_id, report_id) DO NOTHING",
+        [tenant_id, tracking_id, phone_hash],
+    )
+
+
+def citizen_channel_report_link(*, phone_hash: str, report: Report) -> None:
+    """Link `report`, just filed in the current Pemda by this phone number, to its account if any."""
+    citizen_id = Citizen.objects.filter(phone_hash=phone_hash).exclude(phone_hash="").values_list("pk", flat=True)
+    found = citizen_id.first()
+    if found is not None:
+        CitizenReport.objects.get_or_create(
+            tenant_id=current_tenant().pk,
+            report_id=report.pk,
+            defaults={"citizen_id": found, "tracking_id": report.tracking_id, "created_at": report.submitted_at},
+        )

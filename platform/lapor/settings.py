@@ -428,6 +428,9 @@ LAPOR_SYNC_HANDLERS = {
 # --- citizen channels (platform/channels) ----------------------------------------------------------
 # What a message does where it arrives: the hub asks where the problem is; a Pemda files it.
 LAPOR_CHANNEL_DOORS = {"hub": "national_hub.channels.hub_door", "pemda": "channels.doors.pemda_door"}
+# A report filed by a phone number joins "my reports" of the citizen account holding that number:
+# a CTE of the filing's own statement (citizens sits above channels, so it is named here).
+LAPOR_CHANNEL_FILED_LINK = "citizens.services.citizen_channel_link_sql"
 LAPOR_CHANNEL_SENDERS = {
     "kannel": "channels.providers.kannel.kannel_send",
     "twilio": "channels.providers.twilio.twilio_send",
