@@ -11,12 +11,14 @@ reply leaves through smsbox's sendsms and bearerbox back to the fake SMSC, whose
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
 import tempfile
 import threading
 import time
+import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -123,6 +125,37 @@ class Gateway:
         raise AssertionError(
             f"no SMS to {recipient} containing {contains!r} within {timeout} s; fakesmsc said:\n{seen}"
         )
+
+    def joined(self, recipient: str, *, starts: str, timeout: float = 30.0) -> str:
+        """The text of a concatenated SMS to `recipient` whose first part starts with `starts`: its
+        parts (fakesmsc's `udh … data …` lines: the user data header and the part, URL-encoded)
+        put back together by the concatenation header's reference, count and sequence number."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            messages: dict[int, dict[int, str]] = {}
+            totals: dict[int, int] = {}
+            with self._lock:
+                lines = list(self._lines)
+            for line in lines:
+                found = re.search(r"Got message \d+: <(\S+) (\S+) udh (\S+) (?:data )?(.*)>\s*$", line)
+                if found is None or found.group(2).lstrip("+") != recipient.lstrip("+"):
+                    continue
+                udh = urllib.parse.unquote_to_bytes(found.group(3))
+                # 05 00 03 <reference> <count> <sequence>: the 8-bit concatenation element.
+                if len(udh) < 6 or udh[1] != 0x00:
+                    continue
+                reference, count, sequence = udh[3], udh[4], udh[5]
+                totals[reference] = count
+                messages.setdefault(reference, {})[sequence] = urllib.parse.unquote_plus(found.group(4))
+            for reference, parts in messages.items():
+                if len(parts) == totals[reference]:
+                    text = "".join(parts[n] for n in sorted(parts))
+                    if text.startswith(starts):
+                        return text
+            time.sleep(0.1)
+        with self._lock:
+            seen = "".join(self._lines[-20:])
+        raise AssertionError(f"no concatenated SMS to {recipient} starting {starts!r}; fakesmsc said:\n{seen}")
 
     def _stop_fake(self) -> None:
         if self._fake is not None and self._fake.poll() is None:

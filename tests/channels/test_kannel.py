@@ -1,5 +1,6 @@
 """SMS through a running Kannel: the fake SMSC delivers a citizen's SMS to bearerbox, smsbox calls
-the platform, and the reply comes back out of Kannel's sendsms to the citizen's phone."""
+the platform, and the reply comes back out of Kannel's sendsms to the citizen's phone: file, check,
+reply, and an answer longer than one SMS in concatenated parts."""
 
 from __future__ import annotations
 
@@ -52,6 +53,18 @@ ChannelAddress.objects.get_or_create(kind="sms", address="+{JAKARTA_NUMBER}", te
 """
 
 
+_DEFER = """
+from django_tenants.utils import tenant_context
+from complaints.audit import Actor
+from complaints.models import Report
+from complaints.services import report_defer
+from tenants.models import Pemda
+with tenant_context(Pemda.objects.get(code="31")):
+    report = Report.objects.get(tracking_id="{tracking_id}")
+    report_defer(report=report, actor=Actor(user_id=None, label="verifikator"), question="{question}")
+"""
+
+
 def test_an_sms_through_kannel_is_filed_and_answered_with_its_tracking_id(gateway: tuple[Site, Gateway]) -> None:
     site, kannel = gateway
     kannel.send(CITIZEN, JAKARTA_NUMBER, "LAPOR Pohon tumbang menutup Jalan Cikini Raya sejak subuh")
@@ -64,6 +77,26 @@ def test_an_sms_through_kannel_is_filed_and_answered_with_its_tracking_id(gatewa
 
     kannel.send(CITIZEN, JAKARTA_NUMBER, f"CEK {tracking_id}")
     assert "Menunggu verifikasi" in kannel.received(CITIZEN, contains=f"{tracking_id}: ")
+
+    kannel.send(CITIZEN, JAKARTA_NUMBER, f"BALAS {tracking_id} Batangnya menimpa dua motor yang parkir")
+    kannel.received(CITIZEN, contains=f"Balasan Anda untuk {tracking_id} diterima")
+    assert site.deployment.query(
+        "SELECT f.author_kind, f.text FROM pemda_31.complaints_followup f JOIN pemda_31.complaints_report r"
+        " ON r.id = f.report_id WHERE r.tracking_id = %s",
+        (tracking_id,),
+    ) == [("reporter", "Batangnya menimpa dua motor yang parkir")]
+
+    # The verifikator asks a long question; the status answer that quotes it is longer than one
+    # SMS, and reaches the phone as concatenated parts that join into the whole answer.
+    question = (
+        "Mohon sebutkan nomor rumah atau toko terdekat dari pohon yang tumbang, apakah ada kabel listrik"
+        " yang ikut tertimpa, dan sejak jam berapa jalan tertutup, agar regu pemotong dapat segera dikirim."
+    )
+    site.deployment.manage("shell", "-c", _DEFER.format(tracking_id=tracking_id, question=question))
+    kannel.send(CITIZEN, JAKARTA_NUMBER, f"CEK {tracking_id}")
+    whole = kannel.joined(CITIZEN, starts=f"{tracking_id}: ")
+    assert whole.startswith(f"{tracking_id}: Ditunda") and whole.endswith(f"Tanggapan terakhir: {question}"), whole
+    assert len(whole) > 160
 
 
 def test_the_national_number_asks_where_through_kannel(gateway: tuple[Site, Gateway]) -> None:
