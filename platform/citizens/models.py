@@ -28,6 +28,7 @@ class Citizen(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="citizen")
     phone_hash = models.CharField(max_length=64, blank=True)
     phone = models.TextField(blank=True)  # sealed (lapor.crypto)
+    phone_proven_at = models.DateTimeField(null=True, blank=True)  # the last code sent to it given back
     email_hash = models.CharField(max_length=64, blank=True)
     email = models.TextField(blank=True)  # sealed (lapor.crypto)
     created_at = models.DateTimeField()

@@ -199,9 +199,10 @@ def _sign_in(*, contact: Contact, code: str, client_address: str) -> SignIn | st
     if not citizen.user.is_active:
         return _("Akun ini dinonaktifkan.")
     citizen.last_login_at = now
-    citizen.save(update_fields=["last_login_at"])
     if contact.kind == ContactKind.PHONE:
+        citizen.phone_proven_at = now
         _channel_reports_queue(citizen)
+    citizen.save(update_fields=["last_login_at", "phone_proven_at"])
     token_row, token = AuthToken.objects.create(user=citizen.user)
     return SignIn(citizen=citizen, token=token, expiry=token_row.expiry, created=created)
 
@@ -232,9 +233,12 @@ def _contact_add(*, citizen: Citizen, contact: Contact, code: str, client_addres
     citizen = Citizen.objects.select_for_update().get(pk=citizen.pk)
     setattr(citizen, f"{field}_hash", contact.hash)
     setattr(citizen, field, encrypt(contact.value))
-    citizen.save(update_fields=[f"{field}_hash", field])
+    updated = [f"{field}_hash", field]
     if contact.kind == ContactKind.PHONE:
+        citizen.phone_proven_at = now
+        updated.append("phone_proven_at")
         _channel_reports_queue(citizen)
+    citizen.save(update_fields=updated)
     return citizen
 
 
@@ -394,11 +398,16 @@ def citizen_channel_reports_link(*, citizen_id: int) -> int:
     """Add to the account's reports every report its phone number filed by SMS or WhatsApp at any
     Pemda (the channel layer's record of the message that filed it, with the same keyed hash of
     the number). Idempotent; a report another account already holds stays there. Returns how
-    many were added. One statement per hundred Pemda, each an index lookup per schema."""
+    many were added. One statement per hundred Pemda, each an index lookup per schema.
+
+    Only messages of the last settings.LAPOR_CITIZEN_PHONE_LINK_DAYS before the number was proven
+    count: operators give an unused number to someone else, and its new holder must not find the
+    old holder's (often anonim) reports in an account."""
     with schema_context(get_public_schema_name()):
-        citizen = Citizen.objects.filter(pk=citizen_id).exclude(phone_hash="").first()
-        if citizen is None:
+        citizen = Citizen.objects.filter(pk=citizen_id, phone_proven_at__isnull=False).exclude(phone_hash="").first()
+        if citizen is None or citizen.phone_proven_at is None:
             return 0
+        since = citizen.phone_proven_at - timedelta(days=settings.LAPOR_CITIZEN_PHONE_LINK_DAYS)
         places = list(
             Pemda.objects.exclude(kind=PemdaKind.HUB)
             .exclude(status=PemdaStatus.PROVISIONING)
@@ -416,8 +425,9 @@ def citizen_channel_reports_link(*, citizen_id: int) -> int:
                     f"SELECT {int(tenant_id)} AS tenant_id, r.id, r.tracking_id, r.submitted_at"
                     f" FROM {q}.channels_inboundmessage m JOIN {q}.complaints_report r ON r.id = m.report_id"
                     " WHERE m.provider = ANY(%s) AND m.sender_hash = %s AND m.outcome = 'report'"
+                    " AND m.created_at >= %s"
                 )
-                params += [list(PHONE_PROVIDERS), citizen.phone_hash]
+                params += [list(PHONE_PROVIDERS), citizen.phone_hash, since]
             with connection.cursor() as cursor:
                 cursor.execute(
                     f"INSERT INTO {table} (citizen_id, tenant_id, report_id, tracking_id, created_at)"
@@ -433,22 +443,26 @@ def citizen_channel_reports_link(*, citizen_id: int) -> int:
 
 def citizen_channel_link_sql(*, phone_hash: str, tenant_id: int, tracking_id: str) -> tuple[str, list[Any]]:
     """The body of a CTE of the intake's statement (complaints.intake.Also, the report's row as
-    `r`) that links the report a phone number is filing to the account holding that number, if any."""
+    `r`) that links the report a phone number is filing to the account holding that number, if the
+    account proved the number within settings.LAPOR_CITIZEN_PHONE_LINK_DAYS."""
     public = connection.ops.quote_name(get_public_schema_name())
+    proven_since = timezone.now() - timedelta(days=settings.LAPOR_CITIZEN_PHONE_LINK_DAYS)
     return (
         f"INSERT INTO {public}.{CitizenReport._meta.db_table}"
         " (citizen_id, tenant_id, report_id, tracking_id, created_at)"
         f" SELECT c.id, %s, r.id, %s, r.submitted_at FROM r JOIN {public}.{Citizen._meta.db_table} c"
         # phone_hash <> '' lets the planner use the partial unique index on it.
-        " ON c.phone_hash = %s AND c.phone_hash <> '' ON CONFLICT (tenant_id, report_id) DO NOTHING",
-        [tenant_id, tracking_id, phone_hash],
+        " ON c.phone_hash = %s AND c.phone_hash <> '' AND c.phone_proven_at >= %s"
+        " ON CONFLICT (tenant_id, report_id) DO NOTHING",
+        [tenant_id, tracking_id, phone_hash, proven_since],
     )
 
 
 def citizen_channel_report_link(*, phone_hash: str, report: Report) -> None:
     """Link `report`, just filed in the current Pemda by this phone number, to its account if any."""
-    citizen_id = Citizen.objects.filter(phone_hash=phone_hash).exclude(phone_hash="").values_list("pk", flat=True)
-    found = citizen_id.first()
+    proven_since = timezone.now() - timedelta(days=settings.LAPOR_CITIZEN_PHONE_LINK_DAYS)
+    holders = Citizen.objects.filter(phone_hash=phone_hash, phone_proven_at__gte=proven_since).exclude(phone_hash="")
+    found = holders.values_list("pk", flat=True).first()
     if found is not None:
         CitizenReport.objects.get_or_create(
             tenant_id=current_tenant().pk,

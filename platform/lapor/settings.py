@@ -493,6 +493,10 @@ LAPOR_X = {  # X (Twitter): Account Activity webhook, mentions polling, replies 
 LAPOR_CITIZEN_CODE_MINUTES = env_int("LAPOR_CITIZEN_CODE_MINUTES", 10, minimum=1, maximum=60)
 LAPOR_CITIZEN_CODES_PER_HOUR = env_int("LAPOR_CITIZEN_CODES_PER_HOUR", 5, minimum=1)
 LAPOR_CITIZEN_CLIENT_CODES_PER_HOUR = env_int("LAPOR_CITIZEN_CLIENT_CODES_PER_HOUR", 30, minimum=1)
+# A phone number proven by a code brings the reports it filed by SMS or WhatsApp this many days
+# before, and those it files until this many days after (operators give an unused number to
+# someone else: an old holder's reports never reach the new holder's account, nor the other way).
+LAPOR_CITIZEN_PHONE_LINK_DAYS = env_int("LAPOR_CITIZEN_PHONE_LINK_DAYS", 90, minimum=1, maximum=365)
 # The SMS code leaves through this provider's sender, from this number of the hub's.
 LAPOR_CITIZEN_SMS_PROVIDER = env_str("LAPOR_CITIZEN_SMS_PROVIDER", "kannel")
 if LAPOR_CITIZEN_SMS_PROVIDER not in LAPOR_CHANNEL_SENDERS:

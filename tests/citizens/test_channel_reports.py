@@ -1,12 +1,16 @@
 """A citizen who reported by SMS or WhatsApp signs in to the app with the same phone number: those
 reports, at every Pemda, join "my reports" and are followed there; later ones join as they are
-filed. Another number's reports never do, and an e-mail sign-in brings none."""
+filed. Another number's reports never do, nor those of a time the number may have had another
+holder, and an e-mail sign-in brings none."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
+import time_machine
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from citizens.models import Citizen, CitizenReport
@@ -42,6 +46,9 @@ def test_reports_my_number_filed_by_sms_join_my_reports_when_i_sign_in_with_it(
     kannel("LAPOR Lampu jalan di depan SDN 03 Gambir mati sejak Senin", sender=SITI_SMS)
     kannel("LAPOR Kota Bekasi: Jembatan di Jalan Ahmad Yani retak", sender=SITI_SMS, to="1708")
     kannel("LAPOR Saluran air di Jalan Kebon Sirih tersumbat sampah", sender=OTHER)
+    with time_machine.travel(timezone.now() - timedelta(days=100)):
+        # From the same number 100 days ago: it may have had another holder then; never linked.
+        kannel("LAPOR Trotoar di Jalan Sabang dipakai berjualan", sender=SITI_SMS)
     with tenant_context(jakarta):
         in_jakarta = Report.objects.get(text__contains="Gambir").tracking_id
     with tenant_context(bekasi):
@@ -67,7 +74,13 @@ def test_reports_my_number_filed_by_sms_join_my_reports_when_i_sign_in_with_it(
     assert CitizenReport.objects.filter(citizen=citizen).count() == 4
     titles = {r["title"] for r in app.my_reports(host=JABAR)}
     assert "Trotoar amblas di depan Stasiun Cikini" in titles and "Lampu taman padam di Alun-alun Bekasi" in titles
-    assert not any("Kebon Sirih" in t or "Salemba" in t for t in titles)
+    assert not any("Kebon Sirih" in t or "Salemba" in t or "Sabang" in t for t in titles)
+
+    # 91 days without proving the number again: what it files no longer joins the account (the
+    # number may have passed to someone else); a sign-in by phone proves it anew.
+    with time_machine.travel(timezone.now() + timedelta(days=91)):
+        kannel("LAPOR Halte bus di Jalan Thamrin rusak berat", sender=SITI_SMS)
+    assert CitizenReport.objects.filter(citizen=citizen).count() == 4
 
 
 def test_an_email_account_gets_no_reports_of_a_phone_it_has_not_proven(
